@@ -1,0 +1,225 @@
+//! Answer extraction: from a completion's text to a comparable final answer, or to none.
+//!
+//! Votes compare [`Answer::key`]s, so extraction normalises: `1,234`, `$1234.00` and `1234` share
+//! a key, as do `3/4` and `0.75`, and `(b)` and `B.`. When a model states no answer — or a marker
+//! holds nothing usable, or the text was cut off before the answer — extraction returns `None`
+//! rather than guessing.
+
+mod number;
+mod text;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::FinishReason;
+
+/// A final answer taken from a completion.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Answer {
+    /// The answer as the model wrote it (trimmed), for display.
+    pub text: String,
+    /// The normalised form that votes compare.
+    pub key: String,
+}
+
+/// How to find the final answer in a completion. Serializable: JS sends it as
+/// `{"kind": "number"}`, `{"kind": "choice", "letters": "ABCD"}`, `{"kind": "regex", "pattern": …}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+pub enum Extractor {
+    /// `#### …`, then `\boxed{…}`, then "the answer is …"; numbers are normalised as numbers and
+    /// anything else as text. Without a marker, the last number of a text that ended normally.
+    #[default]
+    Auto,
+    /// A numeric answer (GSM8K style): the first number after the markers of [`Extractor::Auto`].
+    Number {
+        /// Whether a text without any marker answers with its last number (only if the text ended
+        /// normally, never when truncated). Default true.
+        #[serde(default = "yes")]
+        last_number_fallback: bool,
+    },
+    /// The content of the last `\boxed{…}` only.
+    Boxed,
+    /// A multiple-choice letter, upper-cased.
+    Choice {
+        /// The letters that are valid choices. Default `ABCDE`.
+        #[serde(default = "default_letters")]
+        letters: String,
+    },
+    /// The text after the last "the answer is" / "Answer:", up to the end of its sentence.
+    AnswerIs,
+    /// The caller's regular expression: its first capture group (or whole match) in the last match.
+    Regex {
+        /// The pattern (Rust `regex` syntax, without Unicode classes).
+        pattern: String,
+    },
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_letters() -> String {
+    "ABCDE".to_owned()
+}
+
+impl Extractor {
+    /// A numeric extractor with the last-number fallback on.
+    pub fn number() -> Self {
+        Self::Number { last_number_fallback: true }
+    }
+
+    /// Checks the configuration and prepares it (compiles the regex).
+    pub fn compile(&self) -> Result<AnswerParser> {
+        let regex = match self {
+            Self::Regex { pattern } => Some(
+                regex_lite::RegexBuilder::new(pattern)
+                    .size_limit(1 << 20)
+                    .build()
+                    .map_err(|e| Error::config("task.extractor.pattern", e.to_string()))?,
+            ),
+            Self::Choice { letters } if letters.is_empty() || !letters.is_ascii() => {
+                return Err(Error::config(
+                    "task.extractor.letters",
+                    "must list one or more ASCII letters, for example \"ABCD\"",
+                ));
+            }
+            _ => None,
+        };
+        Ok(AnswerParser { extractor: self.clone(), regex })
+    }
+
+    /// The instruction that tells a model how to state its answer so this extractor finds it.
+    pub fn instruction(&self) -> &'static str {
+        match self {
+            Self::Auto | Self::AnswerIs | Self::Regex { .. } => {
+                "Finish with a last line of the form \"The answer is: <answer>\"."
+            }
+            Self::Number { .. } => {
+                "Finish with a last line of the form \"The answer is: <number>\", the number alone."
+            }
+            Self::Boxed => "Put the final answer in \\boxed{}.",
+            Self::Choice { .. } => {
+                "Finish with a last line of the form \"The answer is: (<letter>)\"."
+            }
+        }
+    }
+}
+
+/// A compiled [`Extractor`], ready to run on many completions.
+#[derive(Debug, Clone)]
+pub struct AnswerParser {
+    extractor: Extractor,
+    regex: Option<regex_lite::Regex>,
+}
+
+impl AnswerParser {
+    /// The final answer in `text`, or `None` when there is no clear one. `finish` says whether the
+    /// text ended normally: fallbacks that would guess are not used on truncated text.
+    pub fn extract(&self, text: &str, finish: FinishReason) -> Option<Answer> {
+        let ended_normally = finish == FinishReason::Stop;
+        match &self.extractor {
+            Extractor::Auto => match marked(text) {
+                Some(segment) => generic(segment),
+                None if ended_normally => last_number_answer(text),
+                None => None,
+            },
+            Extractor::Number { last_number_fallback } => match marked(text) {
+                Some(segment) => numeric(segment),
+                None if *last_number_fallback && ended_normally => last_number_answer(text),
+                None => None,
+            },
+            Extractor::Boxed => text::last_boxed(text).and_then(|s| generic(s.trim())),
+            Extractor::Choice { letters } => choice(text, letters, ended_normally),
+            Extractor::AnswerIs => {
+                text::after_answer_phrase(text).map(text::first_sentence).and_then(generic)
+            }
+            Extractor::Regex { .. } => {
+                let captures = self.regex.as_ref()?.captures_iter(text).last()?;
+                let found = captures.get(1).or_else(|| captures.get(0))?;
+                generic(found.as_str())
+            }
+        }
+    }
+}
+
+/// The segment a marker points at, trusting `####`, then `\boxed{}`, then answer phrases.
+fn marked(text: &str) -> Option<&str> {
+    text::after_hashes(text)
+        .or_else(|| text::last_boxed(text))
+        .or_else(|| text::after_answer_phrase(text).map(text::first_sentence))
+}
+
+/// A segment as a number (its first number) — or `None` if it holds no number.
+fn numeric(segment: &str) -> Option<Answer> {
+    let cleaned = text::clean_latex(segment);
+    let found = number::first_number(&cleaned)?;
+    let shown = cleaned.get(found.start..found.end).unwrap_or(&found.key).trim().to_owned();
+    Some(Answer { text: shown, key: found.key })
+}
+
+/// A segment that starts with a number (after currency, `x =` and the like) is that number; any
+/// other non-empty segment is text.
+fn generic(segment: &str) -> Option<Answer> {
+    let cleaned = text::clean_latex(segment);
+    let shown = cleaned.trim().trim_end_matches(['.', ',', ';']).trim();
+    if let Some(found) = number::first_number(shown) {
+        let head = shown.get(..found.start).unwrap_or("");
+        let head_is_decoration = head
+            .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+            .chars()
+            .all(|c| c.is_whitespace() || "=$€£*(:".contains(c));
+        if head_is_decoration && head.len() <= 8 {
+            return numeric(shown);
+        }
+    }
+    let key = text::normalize_text(shown);
+    (!key.is_empty()).then(|| Answer { text: shown.to_owned(), key })
+}
+
+fn last_number_answer(text: &str) -> Option<Answer> {
+    let cleaned = text::clean_latex(text);
+    let found = number::last_number(&cleaned)?;
+    let shown = cleaned.get(found.start..found.end).unwrap_or(&found.key).trim().to_owned();
+    Some(Answer { text: shown, key: found.key })
+}
+
+/// A choice letter: in the answer phrase or box, else (text ended normally) the last `(X)`.
+fn choice(text: &str, letters: &str, ended_normally: bool) -> Option<Answer> {
+    let is_choice = |c: char| letters.contains(c.to_ascii_uppercase()) && c.is_ascii_alphabetic();
+    let standalone = |segment: &str| -> Option<char> {
+        let chars: Vec<char> = segment.chars().collect();
+        chars.iter().enumerate().find_map(|(i, &c)| {
+            let before = i.checked_sub(1).and_then(|j| chars.get(j)).copied().unwrap_or(' ');
+            let after = chars.get(i + 1).copied().unwrap_or(' ');
+            let isolated = !before.is_alphanumeric() && !after.is_alphanumeric();
+            // A lone lowercase `a` is usually an article: lowercase letters need `(c)` or `c)`.
+            let marked = c.is_ascii_uppercase() || before == '(' || after == ')';
+            (is_choice(c) && isolated && marked).then_some(c)
+        })
+    };
+    let from_marker =
+        text::after_answer_phrase(text).or_else(|| text::last_boxed(text)).and_then(standalone);
+    let letter = match from_marker {
+        Some(letter) => letter,
+        None if ended_normally => {
+            let chars: Vec<char> = text.chars().collect();
+            chars.windows(3).rev().find_map(|w| match *w {
+                ['(', c, ')'] if is_choice(c) => Some(c),
+                _ => None,
+            })?
+        }
+        None => return None,
+    };
+    let upper = letter.to_ascii_uppercase().to_string();
+    Some(Answer { text: upper.clone(), key: upper })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,107 @@
+//! Extraction on the shapes real models produce.
+
+use super::*;
+
+fn extract(extractor: &Extractor, text: &str) -> Option<String> {
+    extractor.compile().ok()?.extract(text, FinishReason::Stop).map(|a| a.key)
+}
+
+fn truncated(extractor: &Extractor, text: &str) -> Option<String> {
+    extractor.compile().ok()?.extract(text, FinishReason::Length).map(|a| a.key)
+}
+
+#[test]
+fn gsm8k_style_numbers() {
+    let number = Extractor::number();
+    assert_eq!(extract(&number, "She pays 3 * 4 = 12 dollars.\n#### 12").as_deref(), Some("12"));
+    assert_eq!(extract(&number, "#### $1,080.00").as_deref(), Some("1080"));
+    assert_eq!(extract(&number, "The answer is: -5 degrees.").as_deref(), Some("-5"));
+    assert_eq!(extract(&number, "The answer is 2.50.").as_deref(), Some("2.5"));
+    assert_eq!(extract(&number, "Answer: 75%").as_deref(), Some("75"));
+    assert_eq!(extract(&number, r"So the total is $\boxed{\frac{3}{4}}$").as_deref(), Some("0.75"));
+    assert_eq!(extract(&number, r"\boxed{1{,}000}").as_deref(), Some("1000"));
+    assert_eq!(
+        extract(&number, "He has 5 apples, then 3 more, so 8 apples.").as_deref(),
+        Some("8")
+    );
+}
+
+#[test]
+fn markers_outrank_later_numbers() {
+    let number = Extractor::number();
+    let text = "#### 18\nThat is 18 eggs, sold at 2 dollars each.";
+    assert_eq!(extract(&number, text).as_deref(), Some("18"));
+    assert_eq!(extract(&number, r"The answer is \boxed{42}. Step 3 done.").as_deref(), Some("42"));
+}
+
+#[test]
+fn no_answer_rather_than_a_guess() {
+    let number = Extractor::number();
+    // A marker without a number does not fall back to some other number in the text.
+    assert_eq!(extract(&number, "I computed 12 and 15. The answer is unclear."), None);
+    // Truncated text: the last number is mid-reasoning, not an answer.
+    assert_eq!(truncated(&number, "First, 3 + 4 = 7. Then 7 * 2 ="), None);
+    assert_eq!(extract(&number, "I do not know."), None);
+    let strict = Extractor::Number { last_number_fallback: false };
+    assert_eq!(extract(&strict, "so 8 apples"), None);
+    // A box cut off by the token limit is not an answer either.
+    assert_eq!(truncated(&Extractor::Boxed, r"\boxed{12"), None);
+}
+
+#[test]
+fn auto_handles_text_and_numbers() {
+    let auto = Extractor::Auto;
+    assert_eq!(extract(&auto, "The answer is: Paris.").as_deref(), Some("paris"));
+    assert_eq!(extract(&auto, "The answer is: The Eiffel Tower").as_deref(), Some("eiffel tower"));
+    assert_eq!(extract(&auto, "The answer is x = 7").as_deref(), Some("7"));
+    assert_eq!(extract(&auto, "3 + 4 = 7").as_deref(), Some("7"));
+    assert_eq!(extract(&auto, "No digits, no marker."), None);
+}
+
+#[test]
+fn multiple_choice_letters() {
+    let choice = Extractor::Choice { letters: "ABCD".into() };
+    assert_eq!(extract(&choice, "Thinking... The answer is (c).").as_deref(), Some("C"));
+    assert_eq!(extract(&choice, "Answer: B) because").as_deref(), Some("B"));
+    assert_eq!(extract(&choice, "Between (A) and (D), I pick (D)").as_deref(), Some("D"));
+    assert_eq!(extract(&choice, "The answer is (E)"), None, "E is not a listed choice");
+    assert_eq!(extract(&choice, "A good answer is hard to find"), None);
+    assert!(Extractor::Choice { letters: String::new() }.compile().is_err());
+}
+
+#[test]
+fn caller_regex_uses_first_group_of_last_match() {
+    let regex = Extractor::Regex { pattern: r"RESULT=(\w+)".into() };
+    assert_eq!(extract(&regex, "RESULT=1 then RESULT=0042").as_deref(), Some("42"));
+    let whole = Extractor::Regex { pattern: r"[A-Z]{3}".into() };
+    assert_eq!(extract(&whole, "codes: ABC, XYZ").as_deref(), Some("xyz"));
+    let bad = Extractor::Regex { pattern: "(unclosed".into() };
+    let error = bad.compile().map(|_| ()).unwrap_err();
+    assert!(error.to_string().contains("task.extractor.pattern"), "{error}");
+}
+
+#[test]
+fn keys_compare_equal_across_notations() {
+    let number = Extractor::number();
+    let keys: Vec<_> = ["#### 0.5", r"\boxed{\frac{1}{2}}", "The answer is 1/2", "Answer: .50"]
+        .iter()
+        .map(|t| extract(&number, t))
+        .collect();
+    assert!(keys.iter().all(|k| k.as_deref() == Some("0.5")), "{keys:?}");
+}
+
+#[test]
+fn extractor_json_shape() {
+    let parsed: Extractor = serde_json::from_str(r#"{"kind":"choice","letters":"AB"}"#).unwrap();
+    assert_eq!(parsed, Extractor::Choice { letters: "AB".into() });
+    let parsed: Extractor = serde_json::from_str(r#"{"kind":"number"}"#).unwrap();
+    assert_eq!(parsed, Extractor::number());
+    let error = serde_json::from_str::<Extractor>(r#"{"kind":"number","fallback":true}"#);
+    assert!(error.unwrap_err().to_string().contains("unknown field `fallback`"));
+}
+
+#[test]
+fn lowercase_article_is_not_a_choice() {
+    let choice = Extractor::Choice { letters: "ABCD".into() };
+    assert_eq!(extract(&choice, "The answer is a tricky one: (b)").as_deref(), Some("B"));
+}

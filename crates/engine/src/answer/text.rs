@@ -1,0 +1,196 @@
+//! Finding where a model states its final answer, and normalising free-text answers.
+//!
+//! Markers, in the order extraction trusts them: GSM8K's `#### N`, LaTeX `\boxed{…}`, and phrases
+//! such as "the answer is …" or "Answer: …". All searches are ASCII case-insensitive and work on
+//! byte offsets that stay valid in the original text (ASCII lowercasing keeps every offset).
+
+use std::borrow::Cow;
+
+/// The rest of the line after the last `####`.
+pub(crate) fn after_hashes(text: &str) -> Option<&str> {
+    let at = text.rfind("####")?;
+    Some(first_line(text.get(at + 4..)?))
+}
+
+/// The content of the last complete `\boxed{…}` (or `\fbox{…}`), braces balanced.
+pub(crate) fn last_boxed(text: &str) -> Option<&str> {
+    let at = [r"\boxed{", r"\fbox{"]
+        .iter()
+        .filter_map(|m| text.rfind(m).map(|i| (i, m.len())))
+        .max_by_key(|&(i, _)| i)?;
+    let inner_start = at.0 + at.1;
+    let mut depth = 1usize;
+    for (offset, c) in text.get(inner_start..)?.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return text.get(inner_start..inner_start + offset);
+                }
+            }
+            _ => {}
+        }
+    }
+    None // unbalanced: the text was cut off inside the box
+}
+
+const PHRASES: [&str; 4] = ["answer is", "answer:", "answer =", "answer -"];
+
+/// The rest of the line after the last "answer is" / "answer:" phrase, decoration stripped.
+pub(crate) fn after_answer_phrase(text: &str) -> Option<&str> {
+    let lower = text.to_ascii_lowercase();
+    let (at, len) =
+        PHRASES.iter().filter_map(|p| lower.rfind(p).map(|i| (i, p.len()))).max_by_key(|x| x.0)?;
+    let rest = first_line(text.get(at + len..)?);
+    Some(rest.trim_start_matches(|c: char| c == ':' || c == '*' || c == '=' || c.is_whitespace()))
+}
+
+fn first_line(text: &str) -> &str {
+    text.split(['\n', '\r']).next().unwrap_or("")
+}
+
+/// Replaces the LaTeX that models wrap answers in by plain text: `\frac{a}{b}` → `a/b`,
+/// `\text{kg}` → `kg`, `1{,}000` → `1,000`, `\$` → `$`, spacing commands removed.
+pub(crate) fn clean_latex(text: &str) -> Cow<'_, str> {
+    if !text.contains('\\') && !text.contains("{,}") {
+        return Cow::Borrowed(text);
+    }
+    let mut out = text.replace("{,}", ",");
+    for (from, to) in [(r"\$", "$"), (r"\%", "%"), (r"\left", ""), (r"\right", ""), (r"\!", "")] {
+        out = out.replace(from, to);
+    }
+    for spacing in [r"\,", r"\;", r"\ ", r"\quad"] {
+        out = out.replace(spacing, "");
+    }
+    for frac in [r"\dfrac", r"\tfrac", r"\frac"] {
+        out = replace_fracs(&out, frac);
+    }
+    for wrapper in [r"\text", r"\mathrm", r"\textbf", r"\mathbf", r"\operatorname"] {
+        out = unwrap_command(&out, wrapper);
+    }
+    Cow::Owned(out)
+}
+
+/// The brace group starting at `text[at]` (which must be `{`): its content and the index after it.
+fn brace_group(text: &str, at: usize) -> Option<(&str, usize)> {
+    if !text.get(at..)?.starts_with('{') {
+        return None;
+    }
+    let mut depth = 0usize;
+    for (offset, c) in text.get(at..)?.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some((text.get(at + 1..at + offset)?, at + offset + 1));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn replace_fracs(text: &str, command: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(command) {
+        let after = at + command.len();
+        let parsed = brace_group(rest, after)
+            .and_then(|(num, next)| brace_group(rest, next).map(|(den, end)| (num, den, end)));
+        out.push_str(rest.get(..at).unwrap_or(""));
+        match parsed {
+            Some((num, den, end)) => {
+                out.push_str(&format!("{num}/{den}"));
+                rest = rest.get(end..).unwrap_or("");
+            }
+            None => {
+                out.push_str(command);
+                rest = rest.get(after..).unwrap_or("");
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn unwrap_command(text: &str, command: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(command) {
+        let after = at + command.len();
+        out.push_str(rest.get(..at).unwrap_or(""));
+        match brace_group(rest, after) {
+            Some((inner, end)) => {
+                out.push_str(inner);
+                rest = rest.get(end..).unwrap_or("");
+            }
+            None => {
+                out.push_str(command);
+                rest = rest.get(after..).unwrap_or("");
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The key of a free-text answer: LaTeX and markup removed, lowercase, single spaces, no
+/// surrounding quotes or final punctuation, no leading article.
+pub(crate) fn normalize_text(text: &str) -> String {
+    let cleaned = clean_latex(text);
+    let trimmed =
+        cleaned.trim_matches(|c: char| c.is_whitespace() || "\"'`*_$“”‘’.,;:!".contains(c));
+    let unwrapped =
+        trimmed.strip_prefix('(').and_then(|s| s.strip_suffix(')')).unwrap_or(trimmed).trim();
+    let lower = unwrapped.to_lowercase();
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    let words = match words.split_first() {
+        Some((first, rest)) if !rest.is_empty() && ["the", "a", "an"].contains(first) => rest,
+        _ => words.as_slice(),
+    };
+    words.join(" ")
+}
+
+/// Cuts a free-text answer at the end of its first sentence (a `.` followed by a space), keeping
+/// decimals such as `3.5` intact.
+pub(crate) fn first_sentence(text: &str) -> &str {
+    match text.find(". ") {
+        Some(at) => text.get(..at).unwrap_or(text),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_markers() {
+        assert_eq!(after_hashes("work\n#### 42\n"), Some(" 42"));
+        assert_eq!(last_boxed(r"so \boxed{\frac{1}{2}} and \boxed{7}"), Some("7"));
+        assert_eq!(last_boxed(r"\boxed{\frac{1}{2}}"), Some(r"\frac{1}{2}"));
+        assert_eq!(last_boxed(r"\boxed{3"), None);
+        assert_eq!(after_answer_phrase("So the Answer is: 12 apples.\nBye"), Some("12 apples."));
+        assert_eq!(after_answer_phrase("**Final Answer:** 9"), Some("9"));
+        assert_eq!(after_answer_phrase("no phrase"), None);
+    }
+
+    #[test]
+    fn cleans_latex() {
+        assert_eq!(clean_latex(r"\dfrac{3}{4}\text{ kg}"), "3/4 kg");
+        assert_eq!(clean_latex(r"1{,}000\,\$"), "1,000$");
+        assert_eq!(clean_latex(r"\frac{1"), r"\frac{1");
+    }
+
+    #[test]
+    fn normalizes_text() {
+        assert_eq!(normalize_text("  \"The  Eiffel Tower\". "), "eiffel tower");
+        assert_eq!(normalize_text("(B)"), "b");
+        assert_eq!(normalize_text(r"\text{Paris}"), "paris");
+        assert_eq!(first_sentence("42. That is all"), "42");
+        assert_eq!(first_sentence("3.5 units"), "3.5 units");
+    }
+}

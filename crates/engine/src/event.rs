@@ -1,0 +1,237 @@
+//! The events of a run: everything that happens, as serializable data.
+//!
+//! Every model call is a node with an id and a parent, so the same vocabulary describes a flat vote
+//! (samples under the root), best-of-N (judges under their candidates), tree search (thoughts under
+//! thoughts, pruned and backtracked) and rounds of refinement (drafts, critiques, revisions). The
+//! events of a run, in order, are its trace; folding them with [`RunState::apply`] rebuilds the
+//! run's state, which is how live views and replays see the same thing.
+//!
+//! [`RunState::apply`]: crate::state::RunState::apply
+
+use serde::{Deserialize, Serialize};
+
+use crate::answer::Answer;
+use crate::budget::{Budget, Limit, Spend};
+use crate::model::{Channel, FinishReason, ModelError, Usage};
+use crate::vote::Tally;
+
+/// A node's id: its index in the run, in the order nodes started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct NodeId(pub u32);
+
+impl std::fmt::Display for NodeId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// What a node is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NodeKind {
+    /// An independent attempt at the whole answer.
+    Sample,
+    /// A call that scores its parent.
+    Judge,
+    /// One step of reasoning in a search tree.
+    Thought,
+    /// A call that evaluates its parent state.
+    Evaluation,
+    /// A first answer, to be refined.
+    Draft,
+    /// A critique of its parent.
+    Critique,
+    /// A revised answer.
+    Revision,
+}
+
+impl NodeKind {
+    /// Whether this kind of node states an answer to the question (so the engine extracts one).
+    pub fn yields_answer(self) -> bool {
+        matches!(self, Self::Sample | Self::Draft | Self::Revision)
+    }
+}
+
+/// Why a run stopped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum StopReason {
+    /// The strategy did all it planned.
+    Completed,
+    /// The strategy decided the answer was settled before using everything it could.
+    Settled {
+        /// The rule that fired, for example `beta` or `window`.
+        rule: String,
+        /// The evidence, in words.
+        detail: String,
+    },
+    /// A budget limit was reached.
+    Budget {
+        /// Which one.
+        limit: Limit,
+    },
+    /// The caller cancelled the run.
+    Cancelled,
+    /// The event sink asked to stop.
+    StoppedBySink,
+    /// Model calls failed so that the run could not go on (an authentication error, say, or every
+    /// branch failing).
+    ModelFailed {
+        /// The failure.
+        error: ModelError,
+    },
+}
+
+/// The result of a run, as returned and as recorded in its last event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    /// The final answer, if any branch gave one.
+    pub answer: Option<Answer>,
+    /// The node the answer was taken from, if one was chosen.
+    pub chosen: Option<NodeId>,
+    /// The full text of that node.
+    pub text: Option<String>,
+    /// The final tally, best first (empty for single-branch strategies).
+    pub votes: Vec<Tally>,
+    /// Why the run stopped.
+    pub stop: StopReason,
+    /// Everything spent.
+    pub spend: Spend,
+    /// Branches that finished with a completion.
+    pub succeeded: u32,
+    /// Branches that failed.
+    pub failed: u32,
+    /// Branches cancelled in flight.
+    pub cancelled: u32,
+}
+
+/// One thing that happened in a run, stamped with the milliseconds since the run started.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// Milliseconds since the run started.
+    pub at_ms: u64,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// What happened. Serialized with a `type` tag: `{"type": "branchStarted", "id": 3, …}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[non_exhaustive]
+pub enum EventKind {
+    /// The run began.
+    RunStarted {
+        /// The question.
+        question: String,
+        /// The strategy's name.
+        strategy: String,
+        /// The strategy's full configuration.
+        config: serde_json::Value,
+        /// The budget.
+        budget: Budget,
+        /// The model's id.
+        model: String,
+    },
+    /// A node (a model call) began.
+    BranchStarted {
+        /// Its id.
+        id: NodeId,
+        /// The node it hangs under; `None` at the root.
+        parent: Option<NodeId>,
+        /// What it is for.
+        kind: NodeKind,
+        /// A short human label ("sample 3", "judge of #2").
+        label: String,
+    },
+    /// New text streamed into a running node.
+    TokenDelta {
+        /// The node.
+        id: NodeId,
+        /// Visible text or reasoning.
+        channel: Channel,
+        /// The new text.
+        text: String,
+    },
+    /// A node's model call completed.
+    BranchFinished {
+        /// The node.
+        id: NodeId,
+        /// The whole visible text.
+        text: String,
+        /// The whole reasoning text, when the model showed any.
+        reasoning: Option<String>,
+        /// Why generation ended.
+        finish_reason: FinishReason,
+        /// The extracted answer, for nodes that answer the question.
+        answer: Option<Answer>,
+        /// Mean token logprob, when the model gave logprobs.
+        mean_logprob: Option<f64>,
+        /// The model's stated confidence in [0, 1], when it stated one.
+        confidence: Option<f64>,
+        /// Tokens used.
+        usage: Usage,
+        /// Dollars, when the model has a price.
+        cost_usd: Option<f64>,
+    },
+    /// A node in flight was abandoned (the run stopped or was cancelled).
+    BranchCancelled {
+        /// The node.
+        id: NodeId,
+    },
+    /// A node received a score (from a judge call, a verifier or an evaluator).
+    NodeScored {
+        /// The node scored.
+        id: NodeId,
+        /// The score (higher is better; judges use [0, 1]).
+        score: f64,
+        /// The judge node that produced it, if a model call did.
+        by: Option<NodeId>,
+    },
+    /// A node was pruned from a search: it stays in the trace, marked.
+    NodePruned {
+        /// The node.
+        id: NodeId,
+        /// Why, in words.
+        reason: String,
+    },
+    /// A search abandoned a dead end and went back to an earlier node.
+    Backtracked {
+        /// The dead end.
+        from: NodeId,
+        /// Where the search resumes (`None`: the root).
+        to: Option<NodeId>,
+    },
+    /// The vote after a new sample.
+    VoteTallied {
+        /// Answers and their votes, best first.
+        tallies: Vec<Tally>,
+        /// Samples with an answer counted so far.
+        counted: u32,
+    },
+    /// The run is stopping before doing all it could; in-flight branches will be cancelled.
+    EarlyStop {
+        /// Why.
+        reason: StopReason,
+    },
+    /// Spending so far (after every finished branch).
+    BudgetSpent {
+        /// The totals.
+        spent: Spend,
+    },
+    /// A model call failed. With an `id`, that node failed; other branches go on.
+    Error {
+        /// The failed node, if the failure belongs to one.
+        id: Option<NodeId>,
+        /// The failure.
+        error: ModelError,
+    },
+    /// The run ended.
+    RunFinished {
+        /// Its result.
+        outcome: Outcome,
+    },
+}

@@ -1,0 +1,91 @@
+//! How a model call fails: a kind that strategies and UIs can branch on, plus the provider's own
+//! status and message.
+
+use serde::{Deserialize, Serialize};
+
+/// The kind of a model failure. Stable: JS maps these to error codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ModelErrorKind {
+    /// Too many requests (HTTP 429); retry later.
+    RateLimited,
+    /// The key was missing, wrong or not allowed (HTTP 401/403).
+    Auth,
+    /// The provider rejected the request as malformed (HTTP 400/404/422).
+    InvalidRequest,
+    /// The provider failed (HTTP 5xx).
+    Server,
+    /// The connection failed or was reset.
+    Network,
+    /// No answer in time.
+    Timeout,
+    /// The response did not follow the protocol (bad JSON, truncated stream, missing choices).
+    Protocol,
+    /// The caller cancelled the request.
+    Cancelled,
+    /// Anything else.
+    Other,
+}
+
+impl ModelErrorKind {
+    /// Whether every further request would fail the same way, so a run should stop issuing them.
+    pub fn is_fatal(self) -> bool {
+        matches!(self, Self::Auth | Self::InvalidRequest)
+    }
+
+    /// A short lowercase name, as used in messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RateLimited => "rate limited",
+            Self::Auth => "authentication failed",
+            Self::InvalidRequest => "invalid request",
+            Self::Server => "server error",
+            Self::Network => "network error",
+            Self::Timeout => "timed out",
+            Self::Protocol => "protocol error",
+            Self::Cancelled => "cancelled",
+            Self::Other => "error",
+        }
+    }
+}
+
+/// A failed model call. Serializable, because failures are part of a run's trace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "camelCase")]
+#[error("{}{}: {message}", kind.as_str(), status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+pub struct ModelError {
+    /// What kind of failure.
+    pub kind: ModelErrorKind,
+    /// The provider's message (never containing credentials).
+    pub message: String,
+    /// The HTTP status, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// How long the provider asked us to wait before retrying, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
+}
+
+impl ModelError {
+    /// An error of the given kind with a message and no HTTP details.
+    pub fn new(kind: ModelErrorKind, message: impl Into<String>) -> Self {
+        Self { kind, message: message.into(), status: None, retry_after_ms: None }
+    }
+
+    /// Sets the HTTP status.
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_names_kind_and_status() {
+        let error = ModelError::new(ModelErrorKind::RateLimited, "slow down").with_status(429);
+        assert_eq!(error.to_string(), "rate limited (HTTP 429): slow down");
+    }
+}

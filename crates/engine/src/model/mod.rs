@@ -1,0 +1,118 @@
+//! The one abstraction over language models.
+//!
+//! A [`Model`] turns a provider-neutral [`Request`] into a [`Response`]. HTTP providers, the
+//! built-in in-page model and test doubles all implement this trait, and every strategy runs on any
+//! of them. Only [`Model::complete`] is required; streaming, capabilities and the model id have
+//! defaults, so a minimal model is one async function.
+
+mod error;
+mod request;
+mod response;
+
+use std::sync::Arc;
+
+use futures::{Stream, StreamExt};
+use serde::{Deserialize, Serialize};
+
+use crate::compat::{MaybeSend, MaybeSync};
+
+pub use error::{ModelError, ModelErrorKind};
+pub use request::{Effort, Message, Reasoning, Request, Role};
+pub use response::{Channel, Chunk, Completion, FinishReason, Response, TokenLogprob, Usage};
+
+/// What a model can do beyond plain completion. Strategies use it to pick the cheapest way to get
+/// what they need (one request with `n` choices instead of `n` requests, for example).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Capabilities {
+    /// The most choices one request may ask for (`n`); 1 when the model has no native `n`.
+    pub max_n: u32,
+    /// Whether completions can carry per-token log-probabilities.
+    pub logprobs: bool,
+    /// Whether [`Model::stream`] yields text as it is generated (not just the final response).
+    pub streaming: bool,
+    /// Whether the model accepts a [`Reasoning`] setting and may return reasoning text.
+    pub reasoning: bool,
+}
+
+impl Default for Capabilities {
+    fn default() -> Self {
+        Self { max_n: 1, logprobs: false, streaming: false, reasoning: false }
+    }
+}
+
+/// A language model: the single required method turns a request into completions.
+///
+/// Implementations must be cheap to call concurrently through `&self`: strategies issue many
+/// requests at once and drop the futures of requests they no longer need, which must cancel the
+/// underlying work (close the HTTP request, stop generating).
+pub trait Model: MaybeSend + MaybeSync {
+    /// Runs one request to completion and returns `request.n` completions (or fewer, when the model
+    /// cannot produce them all — the engine marks the missing ones as failed).
+    fn complete(
+        &self,
+        request: Request,
+    ) -> impl Future<Output = Result<Response, ModelError>> + MaybeSend;
+
+    /// Runs one request and yields text as it is generated, ending with [`Chunk::Done`] carrying
+    /// the whole response. The default yields only the final response, built on [`Model::complete`].
+    fn stream(
+        &self,
+        request: Request,
+    ) -> impl Stream<Item = Result<Chunk, ModelError>> + MaybeSend {
+        futures::stream::once(self.complete(request)).map(|result| result.map(Chunk::Done))
+    }
+
+    /// What this model supports. The default is the most conservative: one choice per request, no
+    /// logprobs, no streaming, no reasoning settings.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::default()
+    }
+
+    /// The model's id, used to look up its price (for example `gpt-4o-mini`). Empty by default.
+    fn id(&self) -> &str {
+        ""
+    }
+}
+
+impl<M: Model> Model for &M {
+    fn complete(
+        &self,
+        request: Request,
+    ) -> impl Future<Output = Result<Response, ModelError>> + MaybeSend {
+        (**self).complete(request)
+    }
+    fn stream(
+        &self,
+        request: Request,
+    ) -> impl Stream<Item = Result<Chunk, ModelError>> + MaybeSend {
+        (**self).stream(request)
+    }
+    fn capabilities(&self) -> Capabilities {
+        (**self).capabilities()
+    }
+    fn id(&self) -> &str {
+        (**self).id()
+    }
+}
+
+impl<M: Model> Model for Arc<M> {
+    fn complete(
+        &self,
+        request: Request,
+    ) -> impl Future<Output = Result<Response, ModelError>> + MaybeSend {
+        (**self).complete(request)
+    }
+    fn stream(
+        &self,
+        request: Request,
+    ) -> impl Stream<Item = Result<Chunk, ModelError>> + MaybeSend {
+        (**self).stream(request)
+    }
+    fn capabilities(&self) -> Capabilities {
+        (**self).capabilities()
+    }
+    fn id(&self) -> &str {
+        (**self).id()
+    }
+}

@@ -1,0 +1,251 @@
+//! Tasks and the prompts strategies build from them.
+//!
+//! A [`Task`] is the question plus how its answer is recognised. Prompts are built here, in one
+//! place, so every strategy asks for answers in the form its extractor reads: the instruction comes
+//! from the task's [`Extractor`], and few-shot exemplars end with "The answer is: …" in that form.
+
+use serde::{Deserialize, Serialize};
+
+use crate::answer::Extractor;
+use crate::error::{Error, Result};
+use crate::model::Message;
+
+/// A question for a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Task {
+    /// The question.
+    pub question: String,
+    /// An optional system prompt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    /// How the final answer is found in a completion. Default [`Extractor::Auto`].
+    #[serde(default)]
+    pub extractor: Extractor,
+    /// Replaces the extractor's own instruction on how to state the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instruction: Option<String>,
+}
+
+impl Task {
+    /// A question with the automatic extractor.
+    pub fn new(question: impl Into<String>) -> Self {
+        Self {
+            question: question.into(),
+            system: None,
+            extractor: Extractor::Auto,
+            instruction: None,
+        }
+    }
+    /// Sets the system prompt.
+    pub fn system(mut self, system: impl Into<String>) -> Self {
+        self.system = Some(system.into());
+        self
+    }
+    /// Sets the extractor.
+    pub fn extractor(mut self, extractor: Extractor) -> Self {
+        self.extractor = extractor;
+        self
+    }
+    /// Sets the answer-format instruction.
+    pub fn instruction(mut self, instruction: impl Into<String>) -> Self {
+        self.instruction = Some(instruction.into());
+        self
+    }
+
+    /// Checks the task.
+    pub fn validate(&self) -> Result<()> {
+        if self.question.trim().is_empty() {
+            return Err(Error::config("task.question", "must not be empty"));
+        }
+        Ok(())
+    }
+
+    fn format_instruction(&self) -> &str {
+        self.instruction.as_deref().unwrap_or_else(|| self.extractor.instruction())
+    }
+
+    fn opening(&self) -> Vec<Message> {
+        self.system.iter().map(Message::system).collect()
+    }
+}
+
+/// A worked example shown to the model before the question (few-shot prompting).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Exemplar {
+    /// The example question.
+    pub question: String,
+    /// Its step-by-step reasoning.
+    pub reasoning: String,
+    /// Its final answer.
+    pub answer: String,
+}
+
+/// How a chain-of-thought prompt is put together.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct Prompting {
+    /// Worked examples (few-shot). Empty: zero-shot.
+    pub exemplars: Vec<Exemplar>,
+    /// The phrase that invites step-by-step reasoning (Kojima et al. 2022).
+    pub trigger: String,
+}
+
+impl Default for Prompting {
+    fn default() -> Self {
+        Self { exemplars: Vec::new(), trigger: "Let's think step by step.".to_owned() }
+    }
+}
+
+/// The instruction added when the vote is weighted by stated confidence.
+const CONFIDENCE_INSTRUCTION: &str =
+    "After the answer, add one more line \"Confidence: <0-100>%\" saying how sure you are.";
+
+/// Messages asking for the answer alone, without reasoning.
+pub fn direct_messages(task: &Task) -> Vec<Message> {
+    let mut messages = task.opening();
+    messages.push(Message::user(format!(
+        "{}\n\nAnswer directly, without explaining. {}",
+        task.question,
+        task.format_instruction()
+    )));
+    messages
+}
+
+/// Messages asking for step-by-step reasoning, after any exemplars; `ask_confidence` adds the
+/// confidence line used by confidence-weighted votes.
+pub fn reasoning_messages(
+    task: &Task,
+    prompting: &Prompting,
+    ask_confidence: bool,
+) -> Vec<Message> {
+    let mut messages = task.opening();
+    for example in &prompting.exemplars {
+        messages.push(Message::user(example.question.clone()));
+        messages.push(Message::assistant(format!(
+            "{}\nThe answer is: {}",
+            example.reasoning.trim_end(),
+            example.answer
+        )));
+    }
+    let mut prompt =
+        format!("{}\n\n{} {}", task.question, prompting.trigger, task.format_instruction());
+    if ask_confidence {
+        prompt.push(' ');
+        prompt.push_str(CONFIDENCE_INSTRUCTION);
+    }
+    messages.push(Message::user(prompt.trim_end().to_owned()));
+    messages
+}
+
+/// The default judge prompt; `{question}`, `{solution}` and `{max}` are filled in.
+pub const DEFAULT_JUDGE_PROMPT: &str = "You are checking a solution to a question.\n\n\
+Question:\n{question}\n\nProposed solution:\n{solution}\n\n\
+Check the reasoning and the final answer carefully. Then rate how likely the solution is correct \
+on a scale from 0 (certainly wrong) to {max} (certainly right). Reply with a short justification \
+and a last line of the form \"Score: <number>\".";
+
+/// Messages asking a judge to score one candidate solution.
+pub fn judge_messages(
+    template: &str,
+    question: &str,
+    solution: &str,
+    max_score: u32,
+) -> Vec<Message> {
+    let prompt = template
+        .replace("{question}", question)
+        .replace("{solution}", solution)
+        .replace("{max}", &max_score.to_string());
+    vec![Message::user(prompt)]
+}
+
+/// The score a judge gave, scaled to [0, 1]: the number after the last "score", or else the last
+/// number in the text, if it lies in [0, max].
+pub fn parse_score(text: &str, max_score: u32) -> Option<f64> {
+    let lower = text.to_ascii_lowercase();
+    let tail = lower.rfind("score").and_then(|at| lower.get(at + 5..)).unwrap_or(&lower);
+    let number = leading_number(tail).or_else(|| trailing_number(&lower))?;
+    let max = f64::from(max_score.max(1));
+    (0.0..=max).contains(&number).then(|| number / max)
+}
+
+/// The confidence a model stated ("Confidence: 80%" or "confidence: 0.8"), in [0, 1].
+pub fn parse_confidence(text: &str) -> Option<f64> {
+    let lower = text.to_ascii_lowercase();
+    let tail = lower.get(lower.rfind("confidence")? + 10..)?;
+    let value = leading_number(tail)?;
+    let percent = tail.trim_start_matches(|c: char| !c.is_ascii_digit()).contains('%');
+    let share = if percent || value > 1.0 { value / 100.0 } else { value };
+    (0.0..=1.0).contains(&share).then_some(share)
+}
+
+/// The first decimal number within the next few characters (after `:`, `*`, spaces).
+fn leading_number(text: &str) -> Option<f64> {
+    let start = text.find(|c: char| c.is_ascii_digit())?;
+    if text.get(..start)?.chars().count() > 6 {
+        return None;
+    }
+    let rest = text.get(start..)?;
+    let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+    rest.get(..end)?.trim_end_matches('.').parse().ok()
+}
+
+fn trailing_number(text: &str) -> Option<f64> {
+    let end = text.rfind(|c: char| c.is_ascii_digit())? + 1;
+    let head = text.get(..end)?;
+    let start = head.rfind(|c: char| !(c.is_ascii_digit() || c == '.')).map_or(0, |i| i + 1);
+    head.get(start..)?.trim_start_matches('.').parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Role;
+
+    #[test]
+    fn zero_shot_prompt_carries_trigger_and_format() {
+        let task = Task::new("What is 2 + 3?").extractor(Extractor::number());
+        let messages = reasoning_messages(&task, &Prompting::default(), false);
+        assert_eq!(messages.len(), 1);
+        assert!(messages[0].content.starts_with("What is 2 + 3?"));
+        assert!(messages[0].content.contains("Let's think step by step."));
+        assert!(messages[0].content.contains("The answer is: <number>"));
+    }
+
+    #[test]
+    fn few_shot_exemplars_come_first_as_turns() {
+        let prompting = Prompting {
+            exemplars: vec![Exemplar {
+                question: "1+1?".into(),
+                reasoning: "One and one.".into(),
+                answer: "2".into(),
+            }],
+            ..Prompting::default()
+        };
+        let task = Task::new("2+2?").system("Be brief.");
+        let messages = reasoning_messages(&task, &prompting, true);
+        let roles: Vec<Role> = messages.iter().map(|m| m.role).collect();
+        assert_eq!(roles, [Role::System, Role::User, Role::Assistant, Role::User]);
+        assert!(messages[2].content.ends_with("The answer is: 2"));
+        assert!(messages[3].content.contains("Confidence:"));
+    }
+
+    #[test]
+    fn scores_and_confidence() {
+        assert_eq!(parse_score("Looks right.\nScore: 8", 10), Some(0.8));
+        assert_eq!(parse_score("**Score:** 10/10", 10), Some(1.0));
+        assert_eq!(parse_score("I'd give it 3", 10), Some(0.3));
+        assert_eq!(parse_score("Score: 42", 10), None);
+        assert_eq!(parse_score("no idea", 10), None);
+        assert_eq!(parse_confidence("The answer is 4\nConfidence: 85%"), Some(0.85));
+        assert_eq!(parse_confidence("confidence: 0.6"), Some(0.6));
+        assert_eq!(parse_confidence("Confidence: 250%"), None);
+        assert_eq!(parse_confidence("nothing"), None);
+    }
+
+    #[test]
+    fn empty_questions_are_rejected() {
+        assert!(Task::new("  ").validate().unwrap_err().to_string().contains("task.question"));
+    }
+}

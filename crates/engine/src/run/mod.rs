@@ -1,0 +1,305 @@
+//! Running a strategy: the [`Runner`] a caller configures, and the [`Run`] a strategy acts on.
+//!
+//! A run flows like this: the runner validates everything up front (strategy, task, budget, prices,
+//! clock), emits `runStarted`, and hands a [`Run`] to the strategy. The strategy plans branches and
+//! calls [`Run::drive`], which makes the model calls under the budget and streams every step into
+//! the [`Journal`]. When the strategy returns its [`Verdict`], the runner emits `runFinished` with
+//! the [`Outcome`] — the same outcome whether the strategy finished, settled early, ran out of
+//! budget, was cancelled or lost branches to errors.
+
+mod drive;
+mod journal;
+
+use std::sync::Arc;
+
+pub use drive::{BranchPlan, Step};
+pub use journal::Journal;
+
+use crate::answer::{Answer, AnswerParser};
+use crate::budget::{Budget, Ledger};
+use crate::cancel::CancelToken;
+use crate::clock::Clock;
+use crate::compat::BoxFuture;
+use crate::error::{Error, Result};
+use crate::event::{EventKind, NodeId, Outcome, StopReason};
+use crate::model::{Capabilities, Model};
+use crate::pricing::{PriceTable, Pricing};
+use crate::prompt::Task;
+use crate::sink::Sink;
+use crate::state::{NodeStatus, RunState};
+use crate::strategy::{Strategy, ValidationContext, Verifier};
+use crate::vote::Tally;
+
+/// What a strategy concluded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Verdict {
+    /// The final answer.
+    pub answer: Option<Answer>,
+    /// The node it came from.
+    pub chosen: Option<NodeId>,
+    /// The final vote, best first.
+    pub votes: Vec<Tally>,
+}
+
+/// The run a strategy is executing: the model, the task, the budget ledger and the journal.
+pub struct Run<'r, M> {
+    model: &'r M,
+    task: &'r Task,
+    parser: AnswerParser,
+    price: Option<Pricing>,
+    verifier: Option<&'r dyn Verifier>,
+    cancel: &'r CancelToken,
+    ledger: Ledger,
+    journal: Journal<'r>,
+    deadline: Option<BoxFuture<'static, ()>>,
+    stopped: Option<StopReason>,
+}
+
+impl<M> std::fmt::Debug for Run<'_, M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Run").field("stopped", &self.stopped).finish_non_exhaustive()
+    }
+}
+
+impl<'r, M: Model> Run<'r, M> {
+    /// The task.
+    pub fn task(&self) -> &'r Task {
+        self.task
+    }
+    /// The model's capabilities.
+    pub fn capabilities(&self) -> Capabilities {
+        self.model.capabilities()
+    }
+    /// The caller's verifier, if one was given.
+    pub fn verifier(&self) -> Option<&'r dyn Verifier> {
+        self.verifier
+    }
+    /// The run so far.
+    pub fn state(&self) -> &RunState {
+        self.journal.state()
+    }
+    /// The journal, to record votes, scores and other events.
+    pub fn journal(&mut self) -> &mut Journal<'r> {
+        &mut self.journal
+    }
+    /// Why the run stopped, once it has.
+    pub fn stop_reason(&self) -> Option<&StopReason> {
+        self.stopped.as_ref()
+    }
+    /// Whether the run has stopped (further [`drive`](Self::drive) calls do nothing).
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.is_some()
+    }
+    /// Stops the run between drives (for example when a wave settles the vote).
+    pub fn stop(&mut self, reason: StopReason) {
+        if self.stopped.is_none() {
+            self.journal.emit(EventKind::EarlyStop { reason: reason.clone() });
+            self.stopped = Some(reason);
+        }
+    }
+
+    /// Ends the run with the strategy's verdict and returns the outcome.
+    fn finish(mut self, verdict: Verdict) -> Outcome {
+        let state = self.journal.state();
+        let (succeeded, failed, cancelled) = state.status_counts();
+        let last_error = state.errors.last().map(|e| e.error.clone());
+        let stop = match (self.stopped.take(), last_error) {
+            (Some(reason), _) => reason,
+            (None, Some(error)) if succeeded == 0 => StopReason::ModelFailed { error },
+            (None, _) => StopReason::Completed,
+        };
+        let text = verdict
+            .chosen
+            .and_then(|id| state.node(id))
+            .filter(|n| n.status == NodeStatus::Done)
+            .map(|n| n.text.clone());
+        let mut outcome = Outcome {
+            answer: verdict.answer,
+            chosen: verdict.chosen,
+            text,
+            votes: verdict.votes,
+            stop,
+            spend: state.spend,
+            succeeded,
+            failed,
+            cancelled,
+        };
+        self.journal.emit_stamped(|at_ms| {
+            outcome.spend.elapsed_ms = at_ms;
+            EventKind::RunFinished { outcome: outcome.clone() }
+        });
+        outcome
+    }
+}
+
+/// Runs strategies on a model under a budget. Configure once, run many times.
+///
+/// ```
+/// # #[cfg(feature = "test-utils")] {
+/// use thinkscale_engine::prelude::*;
+/// use thinkscale_engine::testing::ScriptedModel;
+///
+/// let model = ScriptedModel::cycling(["The answer is: 4", "The answer is: 4", "The answer is: 5"]);
+/// let runner = Runner::new(&model).budget(Budget::unlimited().max_samples(10));
+/// let strategy = SelfConsistency { samples: 3, ..SelfConsistency::default() };
+/// let outcome = futures::executor::block_on(
+///     runner.run(&strategy, &Task::new("What is 2 + 2?"), &mut NullSink),
+/// )?;
+/// assert_eq!(outcome.answer.map(|a| a.key).as_deref(), Some("4"));
+/// # }
+/// # Ok::<(), thinkscale_engine::Error>(())
+/// ```
+pub struct Runner<M> {
+    model: M,
+    budget: Budget,
+    prices: PriceTable,
+    price: Option<Pricing>,
+    clock: Option<Arc<dyn Clock>>,
+    cancel: CancelToken,
+    verifier: Option<Arc<dyn Verifier>>,
+}
+
+impl<M> std::fmt::Debug for Runner<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runner").field("budget", &self.budget).finish_non_exhaustive()
+    }
+}
+
+impl<M: Model> Runner<M> {
+    /// A runner with no budget limits, the common price table, and (natively) the system clock.
+    /// On wasm32 there is no default clock: set one with [`Runner::clock`] to get timestamps and
+    /// wall-time budgets.
+    pub fn new(model: M) -> Self {
+        #[cfg(not(target_arch = "wasm32"))]
+        let clock: Option<Arc<dyn Clock>> = Some(Arc::new(crate::clock::SystemClock::new()));
+        #[cfg(target_arch = "wasm32")]
+        let clock: Option<Arc<dyn Clock>> = None;
+        Self {
+            model,
+            budget: Budget::unlimited(),
+            prices: PriceTable::common(),
+            price: None,
+            clock,
+            cancel: CancelToken::new(),
+            verifier: None,
+        }
+    }
+    /// Sets the budget (default: unlimited).
+    pub fn budget(mut self, budget: Budget) -> Self {
+        self.budget = budget;
+        self
+    }
+    /// Replaces the price table used to look up the model's price (default: [`PriceTable::common`]).
+    pub fn prices(mut self, prices: PriceTable) -> Self {
+        self.prices = prices;
+        self
+    }
+    /// Sets this model's price directly, overriding the table.
+    pub fn price(mut self, price: Pricing) -> Self {
+        self.price = Some(price);
+        self
+    }
+    /// Sets the clock.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+    /// Sets the token that cancels runs (default: a fresh token nobody else holds).
+    pub fn cancel_token(mut self, cancel: CancelToken) -> Self {
+        self.cancel = cancel;
+        self
+    }
+    /// Sets the verifier that best-of-N uses with `judge: verifier`.
+    pub fn verifier(mut self, verifier: impl Verifier + 'static) -> Self {
+        self.verifier = Some(Arc::new(verifier));
+        self
+    }
+    /// The model.
+    pub fn model(&self) -> &M {
+        &self.model
+    }
+
+    /// The model's price: the explicit one, else the table's entry for its id.
+    pub fn model_price(&self) -> Option<Pricing> {
+        self.price.or_else(|| self.prices.lookup(self.model.id()))
+    }
+
+    /// Checks a strategy and task against this runner's model, budget and settings without
+    /// running anything. [`run`](Self::run) does the same checks first.
+    pub fn validate<S: Strategy>(&self, strategy: &S, task: &Task) -> Result<()> {
+        task.validate()?;
+        task.extractor.compile()?;
+        self.budget.validate()?;
+        self.prices.validate()?;
+        if let Some(price) = &self.price {
+            price.validate("price")?;
+        }
+        if self.budget.max_cost_usd.is_some() && self.model_price().is_none() {
+            return Err(Error::config(
+                "budget.maxCostUsd",
+                format!(
+                    "needs a price for model `{}`: add one to the pricing table",
+                    self.model.id()
+                ),
+            ));
+        }
+        if self.budget.max_wall_ms.is_some() && self.clock.is_none() {
+            return Err(Error::config(
+                "budget.maxWallMs",
+                "needs a clock: set one with Runner::clock",
+            ));
+        }
+        strategy.validate(&ValidationContext {
+            capabilities: self.model.capabilities(),
+            model: self.model.id(),
+            has_verifier: self.verifier.is_some(),
+        })
+    }
+
+    /// Runs `strategy` on `task`, sending every event to `sink`. Fails only on invalid input,
+    /// before anything runs; everything that happens during the run ends in the [`Outcome`].
+    pub async fn run<S: Strategy, K: Sink>(
+        &self,
+        strategy: &S,
+        task: &Task,
+        sink: &mut K,
+    ) -> Result<Outcome> {
+        self.validate(strategy, task)?;
+        let clock = self.clock.as_deref();
+        let price = self.model_price();
+        let mut run = Run {
+            model: &self.model,
+            task,
+            parser: task.extractor.compile()?,
+            price,
+            verifier: self.verifier.as_deref(),
+            cancel: &self.cancel,
+            ledger: Ledger::new(self.budget, price),
+            journal: Journal::new(sink, clock),
+            deadline: None,
+            stopped: None,
+        };
+        run.journal.emit(EventKind::RunStarted {
+            question: task.question.clone(),
+            strategy: strategy.name().to_owned(),
+            config: config_with_kind(strategy),
+            budget: self.budget,
+            model: self.model.id().to_owned(),
+        });
+        if let (Some(clock), Some(ms)) = (clock, self.budget.max_wall_ms) {
+            run.deadline = Some(clock.sleep(std::time::Duration::from_millis(ms)));
+        }
+        let verdict = strategy.execute(&mut run).await;
+        Ok(run.finish(verdict))
+    }
+}
+
+/// The strategy's config as JSON, tagged with its `kind` so that it parses as a
+/// [`StrategyConfig`](crate::StrategyConfig) again.
+fn config_with_kind<S: Strategy>(strategy: &S) -> serde_json::Value {
+    let mut config = serde_json::to_value(strategy).unwrap_or_default();
+    if let Some(fields) = config.as_object_mut() {
+        fields.entry("kind").or_insert_with(|| strategy.name().into());
+    }
+    config
+}

@@ -1,0 +1,171 @@
+//! The reducer on hand-built traces: trees, prunes, backtracks, and traces that must be refused.
+
+use super::*;
+use crate::trace::Trace;
+
+fn at(at_ms: u64, kind: EventKind) -> Event {
+    Event { at_ms, kind }
+}
+
+fn started() -> Event {
+    at(
+        0,
+        EventKind::RunStarted {
+            question: "Make 24 from 4 4 6 8".into(),
+            strategy: "treeOfThoughts".into(),
+            config: serde_json::json!({"kind": "treeOfThoughts"}),
+            budget: Budget::default(),
+            model: "m".into(),
+        },
+    )
+}
+
+fn branch(id: u32, parent: Option<u32>, kind: NodeKind) -> EventKind {
+    EventKind::BranchStarted {
+        id: NodeId(id),
+        parent: parent.map(NodeId),
+        kind,
+        label: format!("step {id}"),
+    }
+}
+
+fn finished(id: u32, text: &str, tokens: u64) -> EventKind {
+    EventKind::BranchFinished {
+        id: NodeId(id),
+        text: text.into(),
+        reasoning: None,
+        finish_reason: FinishReason::Stop,
+        answer: None,
+        mean_logprob: None,
+        confidence: None,
+        usage: Usage { prompt_tokens: tokens, completion_tokens: tokens, reasoning_tokens: 0 },
+        cost_usd: Some(0.5),
+    }
+}
+
+/// A small search: two thoughts under the root, one pruned, a backtrack, a deeper thought.
+fn tree_trace() -> Vec<Event> {
+    vec![
+        started(),
+        at(1, branch(0, None, NodeKind::Thought)),
+        at(2, branch(1, None, NodeKind::Thought)),
+        at(
+            3,
+            EventKind::TokenDelta { id: NodeId(0), channel: Channel::Text, text: "4 + 8".into() },
+        ),
+        at(5, finished(0, "4 + 8 = 12 (left: 4 6 12)", 10)),
+        at(6, finished(1, "4 * 4 = 16 (left: 6 8 16)", 10)),
+        at(7, EventKind::NodeScored { id: NodeId(0), score: 0.9, by: None }),
+        at(7, EventKind::NodeScored { id: NodeId(1), score: 0.1, by: None }),
+        at(8, EventKind::NodePruned { id: NodeId(1), reason: "judged impossible".into() }),
+        at(9, branch(2, Some(0), NodeKind::Thought)),
+        at(
+            12,
+            EventKind::Error {
+                id: Some(NodeId(2)),
+                error: ModelError::new(crate::model::ModelErrorKind::Server, "oops"),
+            },
+        ),
+        at(13, EventKind::Backtracked { from: NodeId(2), to: Some(NodeId(0)) }),
+        at(14, branch(3, Some(0), NodeKind::Thought)),
+        at(15, EventKind::BranchCancelled { id: NodeId(3) }),
+    ]
+}
+
+#[test]
+fn builds_the_tree_with_prunes_and_backtracks() {
+    let state = Trace::new(tree_trace()).replay().unwrap();
+    assert_eq!(state.nodes.len(), 4);
+    assert_eq!(state.nodes[0].children, [NodeId(2), NodeId(3)]);
+    assert_eq!(state.nodes[0].text, "4 + 8 = 12 (left: 4 6 12)", "the final text replaces deltas");
+    assert_eq!(state.nodes[1].pruned.as_deref(), Some("judged impossible"));
+    assert_eq!(state.nodes[1].score, Some(0.1));
+    assert_eq!(state.nodes[2].status, NodeStatus::Failed);
+    assert_eq!(state.nodes[3].status, NodeStatus::Cancelled);
+    assert_eq!(state.backtracks, [(NodeId(2), Some(NodeId(0)))]);
+    assert_eq!(state.spend.samples, 4);
+    assert_eq!(state.spend.total_tokens(), 40);
+    assert_eq!(state.spend.cost_usd, Some(1.0));
+    assert_eq!(state.spend.elapsed_ms, 15);
+    assert_eq!(state.status_counts(), (2, 1, 1));
+}
+
+#[test]
+fn json_round_trip_replays_to_the_same_state() {
+    let trace = Trace::new(tree_trace());
+    let json = trace.to_json().unwrap();
+    assert!(json.contains(r#""type":"branchStarted""#), "{json}");
+    let imported = Trace::from_json(&json).unwrap();
+    assert_eq!(imported, trace);
+    assert_eq!(imported.replay().unwrap(), trace.replay().unwrap());
+}
+
+#[test]
+fn inconsistent_traces_are_refused_with_the_event_index() {
+    let cases: Vec<(Vec<Event>, usize, &str)> = vec![
+        (vec![at(0, branch(0, None, NodeKind::Sample))], 0, "first event"),
+        (vec![started(), started()], 1, "second runStarted"),
+        (vec![started(), at(1, branch(1, None, NodeKind::Sample))], 1, "out of order"),
+        (vec![started(), at(1, branch(0, Some(7), NodeKind::Sample))], 1, "does not exist"),
+        (vec![started(), at(1, finished(0, "x", 1))], 1, "does not exist"),
+        (
+            vec![
+                started(),
+                at(1, branch(0, None, NodeKind::Sample)),
+                at(2, finished(0, "x", 1)),
+                at(3, finished(0, "y", 1)),
+            ],
+            3,
+            "not running",
+        ),
+    ];
+    for (events, index, message) in cases {
+        let error = Trace::new(events).replay().unwrap_err();
+        let Error::InvalidTrace { at, reason } = &error else { panic!("{error:?}") };
+        assert_eq!(*at, Some(index), "{error}");
+        assert!(reason.contains(message), "{error}");
+    }
+}
+
+#[test]
+fn nothing_may_follow_the_finish() {
+    let outcome = Outcome {
+        answer: None,
+        chosen: None,
+        text: None,
+        votes: Vec::new(),
+        stop: StopReason::Completed,
+        spend: Spend::default(),
+        succeeded: 0,
+        failed: 0,
+        cancelled: 0,
+    };
+    let events = vec![
+        started(),
+        at(1, EventKind::RunFinished { outcome }),
+        at(2, branch(0, None, NodeKind::Sample)),
+    ];
+    assert!(Trace::new(events).replay().unwrap_err().to_string().contains("after runFinished"));
+}
+
+#[test]
+fn imports_check_format_and_version() {
+    let json = Trace::new(vec![started()]).to_json().unwrap();
+    assert!(Trace::from_json(&json).is_ok());
+    let other = json.replace("thinkscale.trace", "something.else");
+    assert!(Trace::from_json(&other).unwrap_err().to_string().contains("format"));
+    let newer = json.replace(r#""version":1"#, r#""version":99"#);
+    assert!(Trace::from_json(&newer).unwrap_err().to_string().contains("version 99"));
+    assert!(Trace::from_json("{not json").is_err());
+    assert!(Trace::from_json("").is_err());
+}
+
+#[test]
+fn dropping_deltas_keeps_finished_nodes() {
+    let trace = Trace::new(tree_trace());
+    let small = trace.without_deltas();
+    assert!(small.events.len() < trace.events.len());
+    let (full, lean) = (trace.replay().unwrap(), small.replay().unwrap());
+    assert_eq!(full.nodes[0], lean.nodes[0]);
+    assert_eq!(full.spend, lean.spend);
+}

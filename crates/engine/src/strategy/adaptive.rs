@@ -1,0 +1,147 @@
+//! Adaptive consistency: self-consistency that stops sampling once the vote is settled.
+//!
+//! Samples go out in waves. With the Beta rule the vote is checked after every sample, and when it
+//! settles the rest of the wave — still in flight — is cancelled. With the window rule (ESC) each
+//! wave is a window, and a unanimous window ends the run.
+
+use serde::{Deserialize, Serialize};
+
+use super::sampling::sample_plans;
+use super::self_consistency::{VOTING_TEMPERATURE, validate_voting};
+use super::voting::{answered, finished_samples, record_vote, vote_verdict};
+use super::{Sampling, Strategy, ValidationContext};
+use crate::error::{Error, Result};
+use crate::event::StopReason;
+use crate::model::Model;
+use crate::prompt::{Prompting, reasoning_messages};
+use crate::run::{Run, Step, Verdict};
+use crate::stopping::{StopRule, majority_probability, window_unanimous};
+use crate::vote::Weighting;
+
+/// Sample in waves of `wave`, up to `max_samples`, until `rule` says the vote is settled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct AdaptiveConsistency {
+    /// The most samples it may take. Default 16.
+    pub max_samples: u32,
+    /// Samples per wave (all in flight together; the window size for the window rule). Default 4.
+    pub wave: u32,
+    /// When the vote counts as settled. Default: Beta with threshold 0.95.
+    pub rule: StopRule,
+    /// Sampling (temperature defaults to 0.7).
+    pub sampling: Sampling,
+    /// Trigger phrase and few-shot exemplars.
+    pub prompting: Prompting,
+    /// How votes are weighted for the final answer (stopping always counts votes). Default uniform.
+    pub weighting: Weighting,
+}
+
+impl Default for AdaptiveConsistency {
+    fn default() -> Self {
+        Self {
+            max_samples: 16,
+            wave: 4,
+            rule: StopRule::default(),
+            sampling: Sampling::default(),
+            prompting: Prompting::default(),
+            weighting: Weighting::Uniform,
+        }
+    }
+}
+
+impl Strategy for AdaptiveConsistency {
+    fn name(&self) -> &'static str {
+        "adaptiveConsistency"
+    }
+
+    fn validate(&self, context: &ValidationContext<'_>) -> Result<()> {
+        validate_voting(
+            self.name(),
+            ("maxSamples", self.max_samples),
+            self.wave,
+            &self.sampling,
+            self.weighting,
+            context,
+        )
+        .map_err(|e| match e {
+            Error::InvalidConfig { field, reason } if field.ends_with(".concurrency") => {
+                Error::config(format!("{}.wave", self.name()), reason)
+            }
+            other => other,
+        })?;
+        if let StopRule::Beta { threshold, .. } = self.rule
+            && !(threshold > 0.5 && threshold < 1.0)
+        {
+            return Err(Error::config(
+                "adaptiveConsistency.rule.threshold",
+                "must be above 0.5 and below 1 (it is a probability that the leader is the majority)",
+            ));
+        }
+        if self.rule == StopRule::Window && self.wave < 2 {
+            return Err(Error::config(
+                "adaptiveConsistency.wave",
+                "must be at least 2 for the window rule",
+            ));
+        }
+        Ok(())
+    }
+
+    async fn execute<M: Model>(&self, run: &mut Run<'_, M>) -> Verdict {
+        let weighting = self.weighting;
+        let rule = self.rule;
+        let messages =
+            reasoning_messages(run.task(), &self.prompting, weighting == Weighting::Confidence);
+        let capabilities = run.capabilities();
+        let mut launched = 0;
+        while launched < self.max_samples && !run.is_stopped() {
+            let size = self.wave.min(self.max_samples - launched);
+            let plans = sample_plans(
+                &messages,
+                &self.sampling,
+                VOTING_TEMPERATURE,
+                (launched, size),
+                capabilities.max_n,
+                weighting == Weighting::MeanLogprob,
+            );
+            launched += size;
+            let wave = run
+                .drive(plans, size as usize, |journal, id| {
+                    if !answered(journal.state(), id) {
+                        return Step::Continue;
+                    }
+                    let tallies = record_vote(journal, weighting);
+                    let StopRule::Beta { threshold, min_samples } = rule else {
+                        return Step::Continue;
+                    };
+                    let samples = finished_samples(journal.state());
+                    // Stopping counts votes, whatever the weighting of the final answer.
+                    let leader = tallies.iter().map(|t| t.votes).max().unwrap_or(0);
+                    let probability = majority_probability(leader, samples);
+                    if samples >= min_samples && probability >= threshold {
+                        return Step::Stop(StopReason::Settled {
+                            rule: "beta".to_owned(),
+                            detail: format!(
+                                "P(leader is the majority) = {probability:.3} ≥ {threshold} with {leader} of {samples} samples agreeing"
+                            ),
+                        });
+                    }
+                    Step::Continue
+                })
+                .await;
+            if rule == StopRule::Window && !run.is_stopped() && wave.len() >= 2 {
+                let state = run.state();
+                let keys: Vec<Option<&str>> = wave
+                    .iter()
+                    .map(|id| {
+                        state.node(*id).and_then(|n| n.answer.as_ref()).map(|a| a.key.as_str())
+                    })
+                    .collect();
+                if window_unanimous(&keys) {
+                    let detail = format!("all {} samples of the last window agree", keys.len());
+                    run.stop(StopReason::Settled { rule: "window".to_owned(), detail });
+                }
+            }
+        }
+        vote_verdict(run.state(), weighting)
+    }
+}

@@ -1,0 +1,118 @@
+//! Strategies: how to spend more compute on a question.
+//!
+//! Each strategy is a plain, serializable config struct implementing [`Strategy`]; JS sends them as
+//! JSON (`{"kind": "selfConsistency", "samples": 8}`) through [`StrategyConfig`]. Strategies plan
+//! branches and let [`Run::drive`] execute them, so budgets, cancellation, streaming and events
+//! work the same for all of them.
+
+mod adaptive;
+mod best_of_n;
+mod sampling;
+mod self_consistency;
+mod single;
+mod voting;
+
+use serde::{Deserialize, Serialize};
+
+use crate::compat::{MaybeSend, MaybeSync};
+use crate::error::Result;
+use crate::model::{Capabilities, Model};
+use crate::run::{Run, Verdict};
+use crate::state::Node;
+
+pub use adaptive::AdaptiveConsistency;
+pub use best_of_n::{BestOfN, Judge};
+pub use sampling::Sampling;
+pub use self_consistency::SelfConsistency;
+pub use single::{ChainOfThought, Direct};
+
+/// What a strategy may check its configuration against before a run.
+#[derive(Debug, Clone, Copy)]
+pub struct ValidationContext<'a> {
+    /// The model's capabilities.
+    pub capabilities: Capabilities,
+    /// The model's id.
+    pub model: &'a str,
+    /// Whether the runner has a verifier function.
+    pub has_verifier: bool,
+}
+
+/// A way of answering a question with one or more model calls.
+pub trait Strategy: Serialize + MaybeSync {
+    /// The strategy's name as JSON spells its `kind` (for example `selfConsistency`).
+    fn name(&self) -> &'static str;
+
+    /// Checks the configuration; errors name the offending field.
+    fn validate(&self, context: &ValidationContext<'_>) -> Result<()>;
+
+    /// Runs the strategy and returns what it concluded. Never fails: failures, budget stops and
+    /// cancellations are recorded in the run, and the verdict uses whatever succeeded.
+    fn execute<M: Model>(&self, run: &mut Run<'_, M>) -> impl Future<Output = Verdict> + MaybeSend;
+}
+
+/// Scores a candidate answer for best-of-N (`judge: {"kind": "verifier"}`): unit tests, a checker,
+/// a reward model. Higher is better; `None` leaves the candidate unscored.
+pub trait Verifier: MaybeSend + MaybeSync {
+    /// Scores `candidate` (its text and extracted answer) as an answer to `question`.
+    fn score(&self, question: &str, candidate: &Node) -> Option<f64>;
+}
+
+impl<F> Verifier for F
+where
+    F: Fn(&str, &Node) -> Option<f64> + MaybeSend + MaybeSync,
+{
+    fn score(&self, question: &str, candidate: &Node) -> Option<f64> {
+        self(question, candidate)
+    }
+}
+
+/// Any built-in strategy, chosen by its `kind` — the form JS and stored configs use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum StrategyConfig {
+    /// [`Direct`].
+    Direct(Direct),
+    /// [`ChainOfThought`].
+    ChainOfThought(ChainOfThought),
+    /// [`SelfConsistency`].
+    SelfConsistency(SelfConsistency),
+    /// [`AdaptiveConsistency`].
+    AdaptiveConsistency(AdaptiveConsistency),
+    /// [`BestOfN`].
+    BestOfN(BestOfN),
+}
+
+impl Strategy for StrategyConfig {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Direct(s) => s.name(),
+            Self::ChainOfThought(s) => s.name(),
+            Self::SelfConsistency(s) => s.name(),
+            Self::AdaptiveConsistency(s) => s.name(),
+            Self::BestOfN(s) => s.name(),
+        }
+    }
+
+    fn validate(&self, context: &ValidationContext<'_>) -> Result<()> {
+        match self {
+            Self::Direct(s) => s.validate(context),
+            Self::ChainOfThought(s) => s.validate(context),
+            Self::SelfConsistency(s) => s.validate(context),
+            Self::AdaptiveConsistency(s) => s.validate(context),
+            Self::BestOfN(s) => s.validate(context),
+        }
+    }
+
+    async fn execute<M: Model>(&self, run: &mut Run<'_, M>) -> Verdict {
+        match self {
+            Self::Direct(s) => s.execute(run).await,
+            Self::ChainOfThought(s) => s.execute(run).await,
+            Self::SelfConsistency(s) => s.execute(run).await,
+            Self::AdaptiveConsistency(s) => s.execute(run).await,
+            Self::BestOfN(s) => s.execute(run).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

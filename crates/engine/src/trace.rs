@@ -1,0 +1,83 @@
+//! Traces: a run's events as a JSON document that can be exported, imported and replayed.
+//!
+//! A trace holds only what the engine saw — questions, configs, model text, usage — never provider
+//! credentials, which live in the provider layer and never reach the engine. Import validates the
+//! format, the version and the consistency of the events (see [`RunState::apply`]), so a replayed
+//! trace always describes a run that could have happened.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::event::{Event, EventKind};
+use crate::state::RunState;
+
+/// The `format` field of every trace.
+pub const TRACE_FORMAT: &str = "thinkscale.trace";
+/// The trace version this engine writes and reads.
+pub const TRACE_VERSION: u32 = 1;
+
+/// A run's events, with a format marker and version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Trace {
+    /// Always [`TRACE_FORMAT`].
+    pub format: String,
+    /// Always [`TRACE_VERSION`] for traces this engine writes.
+    pub version: u32,
+    /// The events, in order.
+    pub events: Vec<Event>,
+}
+
+impl Trace {
+    /// A trace of these events.
+    pub fn new(events: Vec<Event>) -> Self {
+        Self { format: TRACE_FORMAT.to_owned(), version: TRACE_VERSION, events }
+    }
+
+    /// The trace as compact JSON.
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string(self)
+            .map_err(|e| Error::InvalidTrace { at: None, reason: e.to_string() })
+    }
+
+    /// Parses a trace and checks that it replays cleanly.
+    pub fn from_json(json: &str) -> Result<Self> {
+        let trace: Trace = serde_json::from_str(json)
+            .map_err(|e| Error::InvalidTrace { at: None, reason: e.to_string() })?;
+        if trace.format != TRACE_FORMAT {
+            return Err(Error::InvalidTrace {
+                at: None,
+                reason: format!("format is {:?}, expected {TRACE_FORMAT:?}", trace.format),
+            });
+        }
+        if trace.version != TRACE_VERSION {
+            return Err(Error::InvalidTrace {
+                at: None,
+                reason: format!(
+                    "version {} is not supported (this engine reads {TRACE_VERSION})",
+                    trace.version
+                ),
+            });
+        }
+        trace.replay()?;
+        Ok(trace)
+    }
+
+    /// Rebuilds the run's state from the events.
+    pub fn replay(&self) -> Result<RunState> {
+        let mut state = RunState::new();
+        for event in &self.events {
+            state.apply(event)?;
+        }
+        Ok(state)
+    }
+
+    /// The same trace without token deltas: much smaller, and it replays to the same outcome and
+    /// the same finished nodes (they carry their whole text). What is lost is the streaming
+    /// animation and the partial text of branches cancelled in flight.
+    pub fn without_deltas(&self) -> Self {
+        let events =
+            self.events.iter().filter(|e| !matches!(e.kind, EventKind::TokenDelta { .. })).cloned();
+        Self::new(events.collect())
+    }
+}

@@ -1,0 +1,7 @@
+//! Integration tests of thinkscale, as one test binary (one module per area).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod data;
+mod extraction;
+mod traces;
