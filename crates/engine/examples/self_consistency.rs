@@ -4,6 +4,8 @@
 //! without a network or weights; with a real provider only the `model` line changes.
 //!
 //! Run: `cargo run -p thinkscale-engine --features test-utils --example self_consistency`
+//! (add `-- --trace run.json` to write the run's trace).
+//! (add `-- --trace run.json` to write the run's trace).
 
 use thinkscale_engine::prelude::*;
 use thinkscale_engine::testing::{Reply, ScriptedModel};
@@ -48,10 +50,18 @@ fn main() -> Result<(), thinkscale_engine::Error> {
         outcome.spend.total_tokens(),
         outcome.stop
     );
-    println!(
-        "trace: {} events, {} bytes of JSON",
-        trace.events.len(),
-        trace.into_trace().to_json()?.len()
-    );
+    let events = trace.events.len();
+    let json = trace.into_trace().to_json()?;
+    println!("trace: {events} events, {} bytes of JSON", json.len());
+    let mut args = std::env::args().skip(1);
+    if let (Some(flag), Some(path)) = (args.next(), args.next())
+        && flag == "--trace"
+    {
+        if let Err(error) = std::fs::write(&path, json) {
+            eprintln!("could not write {path}: {error}");
+            std::process::exit(1);
+        }
+        println!("trace written to {path}");
+    }
     Ok(())
 }
