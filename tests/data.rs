@@ -1,15 +1,19 @@
 //! Access to the shared benchmark sets (GSM8K, SVAMP, MATH-500, Game of 24).
 //!
-//! They are read from `$THINKSCALE_DATA`, by default `../shared/data` beside the repository, and
-//! never copied into it. A missing file fails the test loudly: these tests must not pass vacuously.
+//! They are read from `$THINKSCALE_DATA`, by default `../shared/data` beside the repository (or
+//! `/work/shared/data` when the checkout lives elsewhere), and never copied into it. A missing file
+//! fails the test loudly: these tests must not pass vacuously.
 
 use std::path::PathBuf;
 
-/// The data directory.
+/// The data directory: `$THINKSCALE_DATA`, else `shared/data` beside the repository.
 pub(crate) fn dir() -> PathBuf {
-    std::env::var_os("THINKSCALE_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"))
+    if let Some(dir) = std::env::var_os("THINKSCALE_DATA") {
+        return PathBuf::from(dir);
+    }
+    let beside = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    let workplace = PathBuf::from("/work/shared/data");
+    if !beside.exists() && workplace.exists() { workplace } else { beside }
 }
 
 /// The rows of a JSON-lines file.
