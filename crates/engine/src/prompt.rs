@@ -165,7 +165,7 @@ pub fn judge_messages(
 pub fn parse_score(text: &str, max_score: u32) -> Option<f64> {
     let lower = text.to_ascii_lowercase();
     let tail = lower.rfind("score").and_then(|at| lower.get(at + 5..)).unwrap_or(&lower);
-    let number = leading_number(tail).or_else(|| trailing_number(&lower))?;
+    let number = leading_number(tail).map(|(n, _)| n).or_else(|| trailing_number(&lower))?;
     let max = f64::from(max_score.max(1));
     (0.0..=max).contains(&number).then(|| number / max)
 }
@@ -174,21 +174,23 @@ pub fn parse_score(text: &str, max_score: u32) -> Option<f64> {
 pub fn parse_confidence(text: &str) -> Option<f64> {
     let lower = text.to_ascii_lowercase();
     let tail = lower.get(lower.rfind("confidence")? + 10..)?;
-    let value = leading_number(tail)?;
-    let percent = tail.trim_start_matches(|c: char| !c.is_ascii_digit()).contains('%');
+    let (value, after) = leading_number(tail)?;
+    let percent = after.trim_start().starts_with('%');
     let share = if percent || value > 1.0 { value / 100.0 } else { value };
     (0.0..=1.0).contains(&share).then_some(share)
 }
 
-/// The first decimal number within the next few characters (after `:`, `*`, spaces).
-fn leading_number(text: &str) -> Option<f64> {
+/// The first decimal number within the next few characters (after `:`, `*`, spaces), and the
+/// text right after it.
+fn leading_number(text: &str) -> Option<(f64, &str)> {
     let start = text.find(|c: char| c.is_ascii_digit())?;
     if text.get(..start)?.chars().count() > 6 {
         return None;
     }
     let rest = text.get(start..)?;
     let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
-    rest.get(..end)?.trim_end_matches('.').parse().ok()
+    let value = rest.get(..end)?.trim_end_matches('.').parse().ok()?;
+    Some((value, rest.get(end..)?))
 }
 
 fn trailing_number(text: &str) -> Option<f64> {
@@ -241,6 +243,7 @@ mod tests {
         assert_eq!(parse_confidence("The answer is 4\nConfidence: 85%"), Some(0.85));
         assert_eq!(parse_confidence("confidence: 0.6"), Some(0.6));
         assert_eq!(parse_confidence("Confidence: 250%"), None);
+        assert_eq!(parse_confidence("Confidence: 0.6. Earlier I guessed 50%"), Some(0.6));
         assert_eq!(parse_confidence("nothing"), None);
     }
 

@@ -58,17 +58,11 @@ impl Strategy for AdaptiveConsistency {
         validate_voting(
             self.name(),
             ("maxSamples", self.max_samples),
-            self.wave,
+            ("wave", self.wave),
             &self.sampling,
             self.weighting,
             context,
-        )
-        .map_err(|e| match e {
-            Error::InvalidConfig { field, reason } if field.ends_with(".concurrency") => {
-                Error::config(format!("{}.wave", self.name()), reason)
-            }
-            other => other,
-        })?;
+        )?;
         if let StopRule::Beta { threshold, .. } = self.rule
             && !(threshold > 0.5 && threshold < 1.0)
         {

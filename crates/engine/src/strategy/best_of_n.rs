@@ -101,7 +101,7 @@ impl Strategy for BestOfN {
         validate_voting(
             self.name(),
             ("candidates", self.candidates),
-            self.concurrency,
+            ("concurrency", self.concurrency),
             &self.sampling,
             Weighting::Uniform,
             context,

@@ -51,7 +51,7 @@ pub(crate) const VOTING_TEMPERATURE: f32 = 0.7;
 pub(crate) fn validate_voting(
     name: &str,
     (samples_field, samples): (&str, u32),
-    concurrency: u32,
+    (concurrency_field, concurrency): (&str, u32),
     sampling: &Sampling,
     weighting: Weighting,
     context: &ValidationContext<'_>,
@@ -63,7 +63,7 @@ pub(crate) fn validate_voting(
         ));
     }
     if concurrency == 0 {
-        return Err(Error::config(format!("{name}.concurrency"), "must be at least 1"));
+        return Err(Error::config(format!("{name}.{concurrency_field}"), "must be at least 1"));
     }
     sampling.validate(&format!("{name}.sampling"))?;
     if weighting == Weighting::MeanLogprob && !context.capabilities.logprobs {
@@ -85,7 +85,7 @@ impl Strategy for SelfConsistency {
         validate_voting(
             self.name(),
             ("samples", self.samples),
-            self.concurrency,
+            ("concurrency", self.concurrency),
             &self.sampling,
             self.weighting,
             context,

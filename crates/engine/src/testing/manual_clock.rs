@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use futures::task::{ArcWake, waker};
+use futures::task::{ArcWake, AtomicWaker, waker};
 
 use crate::clock::Clock;
 use crate::compat::BoxFuture;
@@ -60,7 +60,14 @@ impl ManualClock {
     /// Runs `future` to completion on this thread; whenever it is idle (nothing woke it), time
     /// jumps to the earliest pending timer.
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        futures::executor::block_on(AutoAdvance { clock: self.clone(), future: Box::pin(future) })
+        let flag = Arc::new(WakeFlag { woken: AtomicBool::new(false), outer: AtomicWaker::new() });
+        let inner = waker(flag.clone());
+        futures::executor::block_on(AutoAdvance {
+            clock: self.clone(),
+            future: Box::pin(future),
+            flag,
+            inner,
+        })
     }
 }
 
@@ -106,39 +113,43 @@ impl Drop for Sleep {
     }
 }
 
+/// Records that the future under test woke itself, and passes the wake on to the executor.
 struct WakeFlag {
     woken: AtomicBool,
-    outer: Waker,
+    outer: AtomicWaker,
 }
 
 impl ArcWake for WakeFlag {
     fn wake_by_ref(arc_self: &Arc<Self>) {
         arc_self.woken.store(true, Ordering::SeqCst);
-        arc_self.outer.wake_by_ref();
+        arc_self.outer.wake();
     }
 }
 
 struct AutoAdvance<F> {
     clock: ManualClock,
     future: Pin<Box<F>>,
+    flag: Arc<WakeFlag>,
+    /// One waker for the whole run, so that wakers registered with it stay deduplicated.
+    inner: Waker,
 }
 
 impl<F: Future> Future for AutoAdvance<F> {
     type Output = F::Output;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let flag = Arc::new(WakeFlag { woken: AtomicBool::new(false), outer: cx.waker().clone() });
-        let inner_waker = waker(flag.clone());
-        let mut inner_cx = Context::from_waker(&inner_waker);
+        let this = &mut *self;
+        this.flag.outer.register(cx.waker());
+        let mut inner_cx = Context::from_waker(&this.inner);
         loop {
-            flag.woken.store(false, Ordering::SeqCst);
-            if let Poll::Ready(output) = self.future.as_mut().poll(&mut inner_cx) {
+            this.flag.woken.store(false, Ordering::SeqCst);
+            if let Poll::Ready(output) = this.future.as_mut().poll(&mut inner_cx) {
                 return Poll::Ready(output);
             }
-            if flag.woken.load(Ordering::SeqCst) {
+            if this.flag.woken.load(Ordering::SeqCst) {
                 continue; // it woke itself: not idle yet
             }
-            match self.clock.next_deadline() {
-                Some(deadline) => self.clock.advance_to(deadline),
+            match this.clock.next_deadline() {
+                Some(deadline) => this.clock.advance_to(deadline),
                 None => return Poll::Pending,
             }
         }

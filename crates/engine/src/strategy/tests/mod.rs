@@ -8,6 +8,7 @@ mod best_of_n;
 mod budget;
 mod config;
 mod control;
+mod properties;
 mod self_consistency;
 mod single;
 
