@@ -64,10 +64,10 @@ pub(crate) fn clean_latex(text: &str) -> Cow<'_, str> {
         out = out.replace(spacing, "");
     }
     for frac in [r"\dfrac", r"\tfrac", r"\frac"] {
-        out = replace_fracs(&out, frac);
+        out = rewrite_command(&out, frac, 2, |args| args.join("/"));
     }
     for wrapper in [r"\text", r"\mathrm", r"\textbf", r"\mathbf", r"\operatorname"] {
-        out = unwrap_command(&out, wrapper);
+        out = rewrite_command(&out, wrapper, 1, |args| args.concat());
     }
     Cow::Owned(out)
 }
@@ -93,44 +93,32 @@ fn brace_group(text: &str, at: usize) -> Option<(&str, usize)> {
     None
 }
 
-fn replace_fracs(text: &str, command: &str) -> String {
+/// Rewrites every `command{a}{b}…` with `groups` brace groups through `render`; a command whose
+/// groups are missing or unbalanced is left as it is.
+fn rewrite_command(
+    text: &str,
+    command: &str,
+    groups: usize,
+    render: impl Fn(&[&str]) -> String,
+) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find(command) {
         let after = at + command.len();
-        let parsed = brace_group(rest, after)
-            .and_then(|(num, next)| brace_group(rest, next).map(|(den, end)| (num, den, end)));
         out.push_str(rest.get(..at).unwrap_or(""));
-        match parsed {
-            Some((num, den, end)) => {
-                out.push_str(&format!("{num}/{den}"));
-                rest = rest.get(end..).unwrap_or("");
-            }
-            None => {
-                out.push_str(command);
-                rest = rest.get(after..).unwrap_or("");
-            }
+        let mut args = Vec::with_capacity(groups);
+        let mut end = after;
+        while args.len() < groups {
+            let Some((arg, next)) = brace_group(rest, end) else { break };
+            args.push(arg);
+            end = next;
         }
-    }
-    out.push_str(rest);
-    out
-}
-
-fn unwrap_command(text: &str, command: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(command) {
-        let after = at + command.len();
-        out.push_str(rest.get(..at).unwrap_or(""));
-        match brace_group(rest, after) {
-            Some((inner, end)) => {
-                out.push_str(inner);
-                rest = rest.get(end..).unwrap_or("");
-            }
-            None => {
-                out.push_str(command);
-                rest = rest.get(after..).unwrap_or("");
-            }
+        if args.len() == groups {
+            out.push_str(&render(&args));
+            rest = rest.get(end..).unwrap_or("");
+        } else {
+            out.push_str(command);
+            rest = rest.get(after..).unwrap_or("");
         }
     }
     out.push_str(rest);

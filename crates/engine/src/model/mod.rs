@@ -75,44 +75,30 @@ pub trait Model: MaybeSend + MaybeSync {
     }
 }
 
-impl<M: Model> Model for &M {
-    fn complete(
-        &self,
-        request: Request,
-    ) -> impl Future<Output = Result<Response, ModelError>> + MaybeSend {
-        (**self).complete(request)
-    }
-    fn stream(
-        &self,
-        request: Request,
-    ) -> impl Stream<Item = Result<Chunk, ModelError>> + MaybeSend {
-        (**self).stream(request)
-    }
-    fn capabilities(&self) -> Capabilities {
-        (**self).capabilities()
-    }
-    fn id(&self) -> &str {
-        (**self).id()
-    }
+/// Forwards [`Model`] through a pointer type, so `&model` and `Arc<model>` are models too.
+macro_rules! forward_model {
+    ($($pointer:ty),+) => {$(
+        impl<M: Model> Model for $pointer {
+            fn complete(
+                &self,
+                request: Request,
+            ) -> impl Future<Output = Result<Response, ModelError>> + MaybeSend {
+                (**self).complete(request)
+            }
+            fn stream(
+                &self,
+                request: Request,
+            ) -> impl Stream<Item = Result<Chunk, ModelError>> + MaybeSend {
+                (**self).stream(request)
+            }
+            fn capabilities(&self) -> Capabilities {
+                (**self).capabilities()
+            }
+            fn id(&self) -> &str {
+                (**self).id()
+            }
+        }
+    )+};
 }
 
-impl<M: Model> Model for Arc<M> {
-    fn complete(
-        &self,
-        request: Request,
-    ) -> impl Future<Output = Result<Response, ModelError>> + MaybeSend {
-        (**self).complete(request)
-    }
-    fn stream(
-        &self,
-        request: Request,
-    ) -> impl Stream<Item = Result<Chunk, ModelError>> + MaybeSend {
-        (**self).stream(request)
-    }
-    fn capabilities(&self) -> Capabilities {
-        (**self).capabilities()
-    }
-    fn id(&self) -> &str {
-        (**self).id()
-    }
-}
+forward_model!(&M, Arc<M>);
