@@ -32,9 +32,9 @@ fn main() -> Result<(), thinkscale_engine::Error> {
                 answer.as_ref().map_or("none", |a| a.text.as_str()),
                 usage.total()
             ),
-            EventKind::VoteTallied { tallies, .. } => {
+            EventKind::VoteTallied { standings, .. } => {
                 let votes: Vec<String> =
-                    tallies.iter().map(|t| format!("{}×{}", t.answer.text, t.votes)).collect();
+                    standings.iter().map(|t| format!("{}×{}", t.answer.text, t.votes)).collect();
                 println!("{:>5} ms  vote   {}", event.at_ms, votes.join("  "));
             }
             EventKind::EarlyStop { reason } => println!("{:>5} ms  stop   {reason:?}", event.at_ms),

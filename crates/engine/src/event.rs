@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::answer::Answer;
 use crate::budget::{Budget, Limit, Spend};
 use crate::model::{Channel, FinishReason, ModelError, Usage};
-use crate::vote::Tally;
+use crate::vote::{Standing, Tally};
 
 /// A node's id: its index in the run, in the order nodes started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -208,7 +208,7 @@ pub enum EventKind {
     /// The vote after a new sample.
     VoteTallied {
         /// Answers and their votes, best first.
-        tallies: Vec<Tally>,
+        standings: Vec<Standing>,
         /// Samples with an answer counted so far.
         counted: u32,
     },

@@ -13,7 +13,7 @@ use crate::budget::{Budget, Spend};
 use crate::error::{Error, Result};
 use crate::event::{Event, EventKind, NodeId, NodeKind, Outcome, StopReason};
 use crate::model::{Channel, FinishReason, ModelError, Usage};
-use crate::vote::Tally;
+use crate::vote::Standing;
 
 /// Where a node is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,8 +101,8 @@ pub struct RunState {
     pub model: String,
     /// Every node, indexed by id.
     pub nodes: Vec<Node>,
-    /// The latest vote.
-    pub tallies: Vec<Tally>,
+    /// The latest vote, best first.
+    pub standings: Vec<Standing>,
     /// Spending so far.
     pub spend: Spend,
     /// Every failure, in order.
@@ -261,7 +261,7 @@ impl RunState {
                 }
                 self.backtracks.push((*from, *to));
             }
-            EventKind::VoteTallied { tallies, .. } => self.tallies.clone_from(tallies),
+            EventKind::VoteTallied { standings, .. } => self.standings.clone_from(standings),
             EventKind::EarlyStop { reason } => self.early_stop = Some(reason.clone()),
             EventKind::BudgetSpent { .. } => {}
             EventKind::Error { id, error } => {

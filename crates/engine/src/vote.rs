@@ -67,6 +67,27 @@ pub struct Tally {
     pub nodes: Vec<NodeId>,
 }
 
+/// Where one answer stands in a vote: what `voteTallied` events carry after every sample. It
+/// leaves out which samples voted (each `branchFinished` says that), so that a run's trace grows
+/// linearly with its samples rather than quadratically.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Standing {
+    /// The answer.
+    pub answer: Answer,
+    /// How many samples gave it.
+    pub votes: u32,
+    /// Their summed weight.
+    pub weight: f64,
+}
+
+impl Tally {
+    /// This answer's standing, without the list of samples.
+    pub fn standing(&self) -> Standing {
+        Standing { answer: self.answer.clone(), votes: self.votes, weight: self.weight }
+    }
+}
+
 /// Counts ballots by answer key and ranks the answers, best first.
 pub fn tally<'a>(ballots: impl IntoIterator<Item = Ballot<'a>>) -> Vec<Tally> {
     let mut ballots: Vec<Ballot<'a>> = ballots.into_iter().collect();

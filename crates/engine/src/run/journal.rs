@@ -72,9 +72,10 @@ impl<'r> Journal<'r> {
         }
     }
 
-    /// Records the current vote.
-    pub fn tally(&mut self, tallies: Vec<Tally>) {
+    /// Records the current vote (as standings: see [`Standing`](crate::vote::Standing)).
+    pub fn tally(&mut self, tallies: &[Tally]) {
         let counted = tallies.iter().map(|t| t.votes).sum();
-        self.emit(EventKind::VoteTallied { tallies, counted });
+        let standings = tallies.iter().map(Tally::standing).collect();
+        self.emit(EventKind::VoteTallied { standings, counted });
     }
 }

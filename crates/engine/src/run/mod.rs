@@ -227,8 +227,13 @@ impl<M: Model> Runner<M> {
     /// Checks a strategy and task against this runner's model, budget and settings without
     /// running anything. [`run`](Self::run) does the same checks first.
     pub fn validate<S: Strategy>(&self, strategy: &S, task: &Task) -> Result<()> {
+        self.prepare(strategy, task).map(drop)
+    }
+
+    /// Validates everything and compiles the task's extractor (once) for the run.
+    fn prepare<S: Strategy>(&self, strategy: &S, task: &Task) -> Result<AnswerParser> {
         task.validate()?;
-        task.extractor.compile()?;
+        let parser = task.extractor.compile()?;
         self.budget.validate()?;
         self.prices.validate()?;
         if let Some(price) = &self.price {
@@ -253,7 +258,8 @@ impl<M: Model> Runner<M> {
             capabilities: self.model.capabilities(),
             model: self.model.id(),
             has_verifier: self.verifier.is_some(),
-        })
+        })?;
+        Ok(parser)
     }
 
     /// Runs `strategy` on `task`, sending every event to `sink`. Fails only on invalid input,
@@ -264,13 +270,13 @@ impl<M: Model> Runner<M> {
         task: &Task,
         sink: &mut K,
     ) -> Result<Outcome> {
-        self.validate(strategy, task)?;
+        let parser = self.prepare(strategy, task)?;
         let clock = self.clock.as_deref();
         let price = self.model_price();
         let mut run = Run {
             model: &self.model,
             task,
-            parser: task.extractor.compile()?,
+            parser,
             price,
             verifier: self.verifier.as_deref(),
             cancel: &self.cancel,

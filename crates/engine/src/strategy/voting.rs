@@ -37,7 +37,7 @@ pub(crate) fn answered(state: &RunState, id: NodeId) -> bool {
 /// Re-tallies after a new answer and records the vote; returns it.
 pub(crate) fn record_vote(journal: &mut Journal<'_>, weighting: Weighting) -> Vec<Tally> {
     let tallies = current_tally(journal.state(), weighting);
-    journal.tally(tallies.clone());
+    journal.tally(&tallies);
     tallies
 }
 

@@ -70,7 +70,7 @@ proptest! {
                 state.apply(event).unwrap();
             }
             let finished = state.nodes.iter().filter(|n| n.status == NodeStatus::Done).count() as u32;
-            let leader = state.tallies.first().map_or(0, |t| t.votes);
+            let leader = state.standings.first().map_or(0, |t| t.votes);
             prop_assert!(2 * leader > finished, "stopped with {leader} of {finished}");
         }
     }

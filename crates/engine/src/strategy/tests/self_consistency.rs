@@ -13,6 +13,11 @@ fn majority_vote_over_samples() {
         ran.outcome.votes.iter().map(|t| (t.answer.key.as_str(), t.votes)).collect();
     assert_eq!(votes, [("4", 5), ("5", 2), ("6", 1)]);
     assert_eq!(ran.count("voteTallied"), 8, "the vote is re-tallied after every answer");
+    // Vote events carry standings, not sample lists, so traces grow linearly with samples.
+    let vote_json =
+        serde_json::to_string(ran.events.iter().rfind(|e| type_of(e) == "voteTallied").unwrap())
+            .unwrap();
+    assert!(vote_json.contains(r#""votes":5"#) && !vote_json.contains("nodes"), "{vote_json}");
     assert_eq!(ran.outcome.chosen, Some(NodeId(0)), "the leader's earliest sample is shown");
     let request = &model.requests()[0];
     assert_eq!(request.temperature, Some(0.7), "voting samples default to a diverse temperature");
