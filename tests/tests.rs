@@ -4,4 +4,8 @@
 
 mod data;
 mod extraction;
+mod faults;
+mod live;
+mod recorded;
+mod support;
 mod traces;

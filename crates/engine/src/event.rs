@@ -156,6 +156,18 @@ pub enum EventKind {
         /// The new text.
         text: String,
     },
+    /// A node's model call failed in a retryable way and is being retried: the text streamed so
+    /// far is discarded, and the node streams afresh after `delay_ms`.
+    BranchRetried {
+        /// The node.
+        id: NodeId,
+        /// The attempt about to start (2 for the first retry).
+        attempt: u32,
+        /// Why the previous attempt failed.
+        error: ModelError,
+        /// The wait before the next attempt.
+        delay_ms: u64,
+    },
     /// A node's model call completed.
     BranchFinished {
         /// The node.

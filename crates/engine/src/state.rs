@@ -63,6 +63,8 @@ pub struct Node {
     pub pruned: Option<String>,
     /// Its failure, if it failed.
     pub error: Option<ModelError>,
+    /// How many times its model call was retried after a transient failure.
+    pub retries: u32,
     /// Tokens it used.
     pub usage: Usage,
     /// Dollars it cost.
@@ -191,6 +193,7 @@ impl RunState {
                     mean_logprob: None,
                     confidence: None,
                     score: None,
+                    retries: 0,
                     scored_by: None,
                     pruned: None,
                     error: None,
@@ -208,6 +211,12 @@ impl RunState {
                     Channel::Text => node.text.push_str(text),
                     Channel::Reasoning => node.reasoning.push_str(text),
                 }
+            }
+            EventKind::BranchRetried { id, .. } => {
+                let node = self.running(at, *id)?;
+                node.text.clear();
+                node.reasoning.clear();
+                node.retries = node.retries.saturating_add(1);
             }
             EventKind::BranchFinished {
                 id,

@@ -129,6 +129,26 @@ pub enum Chunk {
         /// The new text.
         text: String,
     },
+    /// The request failed in a way that is safe to retry and is being sent again after
+    /// `delay_ms`. Text streamed so far is void: the next deltas start the response afresh.
+    Retry {
+        /// The choice being retried, or `None` when the whole request is.
+        choice: Option<u32>,
+        /// The attempt about to start (2 for the first retry).
+        attempt: u32,
+        /// Why the previous attempt failed.
+        error: super::ModelError,
+        /// How long the provider waits before the next attempt.
+        delay_ms: u64,
+    },
+    /// One choice of a multi-choice request failed for good while the others go on. The final
+    /// response then omits that choice: its completions fill the remaining choices in order.
+    Failed {
+        /// The choice that failed.
+        choice: u32,
+        /// Why.
+        error: super::ModelError,
+    },
     /// The whole response; always the last item of a successful stream.
     Done(Response),
 }

@@ -48,6 +48,8 @@ type FlightItem = (usize, Option<Result<Chunk, ModelError>>);
 
 struct Flight {
     nodes: Vec<NodeId>,
+    /// Nodes whose choice the model reported failed before the response completed.
+    failed: Vec<NodeId>,
     kind: NodeKind,
     reservation: Reservation,
 }
@@ -101,7 +103,12 @@ impl<'r, M: Model> Run<'r, M> {
                         let key = flights.len();
                         let nodes = self.start_nodes(&plan);
                         started.extend(nodes.iter().copied());
-                        flights.push(Some(Flight { nodes, kind: plan.kind, reservation }));
+                        flights.push(Some(Flight {
+                            nodes,
+                            failed: Vec::new(),
+                            kind: plan.kind,
+                            reservation,
+                        }));
                         let calls = model
                             .stream(plan.request)
                             .map(move |item| (key, Some(item)))
@@ -157,6 +164,32 @@ impl<'r, M: Model> Run<'r, M> {
                         .and_then(|f| f.nodes.get(choice as usize).copied());
                     if let (Some(id), false) = (node, text.is_empty()) {
                         self.journal.emit(EventKind::TokenDelta { id, channel, text });
+                    }
+                    continue;
+                }
+                Some(Ok(Chunk::Retry { choice, attempt, error, delay_ms })) => {
+                    let nodes = flights.get(key).and_then(Option::as_ref).map(|f| f.nodes.clone());
+                    let retried = nodes.unwrap_or_default().into_iter().enumerate();
+                    for (_, id) in retried.filter(|(i, _)| choice.is_none_or(|c| c as usize == *i))
+                    {
+                        let error = error.clone();
+                        self.journal.emit(EventKind::BranchRetried {
+                            id,
+                            attempt,
+                            error,
+                            delay_ms,
+                        });
+                    }
+                    continue;
+                }
+                Some(Ok(Chunk::Failed { choice, error })) => {
+                    let flight = flights.get_mut(key).and_then(Option::as_mut);
+                    if let Some(flight) = flight
+                        && let Some(&id) = flight.nodes.get(choice as usize)
+                        && !flight.failed.contains(&id)
+                    {
+                        flight.failed.push(id);
+                        self.journal.emit(EventKind::Error { id: Some(id), error });
                     }
                     continue;
                 }
@@ -235,7 +268,7 @@ impl<'r, M: Model> Run<'r, M> {
         match result {
             Ok(response) => {
                 let mut completions = response.completions.into_iter();
-                for &id in &flight.nodes {
+                for &id in flight.nodes.iter().filter(|id| !flight.failed.contains(id)) {
                     match completions.next() {
                         Some(completion) => self.finish_node(id, flight.kind, completion),
                         None => {
@@ -254,7 +287,7 @@ impl<'r, M: Model> Run<'r, M> {
                 if error.kind.is_fatal() {
                     fatal = Some(error.clone());
                 }
-                for &id in &flight.nodes {
+                for &id in flight.nodes.iter().filter(|id| !flight.failed.contains(id)) {
                     self.journal.emit(EventKind::Error { id: Some(id), error: error.clone() });
                 }
             }

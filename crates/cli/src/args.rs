@@ -1,0 +1,314 @@
+//! Command-line arguments, and turning them into a provider, a strategy, a task and a budget.
+//!
+//! Keys are read from environment variables only (never from arguments, which other users of
+//! the machine can see in the process list).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use thinkscale_engine::model::{Effort, Reasoning};
+use thinkscale_engine::prelude::*;
+use thinkscale_engine::strategy::{
+    AdaptiveConsistency, BestOfN, ChainOfThought, Direct, Sampling, SelfConsistency, StrategyConfig,
+};
+use thinkscale_providers::openai::OpenAiConfig;
+use thinkscale_providers::{AnthropicConfig, AnyModel, gemini};
+
+/// Make a language model think longer, and watch it think.
+#[derive(Parser, Debug)]
+#[command(name = "thinkscale", version, about)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// What to do.
+#[derive(Subcommand, Debug)]
+pub(crate) enum Command {
+    /// Answer one question, streaming branches, votes and the stop as they happen.
+    Run(RunArgs),
+    /// Run a strategy over a dataset (GSM8K or SVAMP JSON lines) and report accuracy and spend.
+    Eval(EvalArgs),
+}
+
+/// `thinkscale run`.
+#[derive(Args, Debug)]
+pub(crate) struct RunArgs {
+    /// The question.
+    pub(crate) question: String,
+    #[command(flatten)]
+    pub(crate) setup: Setup,
+    /// Write the run's trace (JSON, without per-token deltas unless --full-trace) to this file.
+    #[arg(long)]
+    pub(crate) trace: Option<PathBuf>,
+    /// Keep every streamed token in the trace file.
+    #[arg(long)]
+    pub(crate) full_trace: bool,
+    /// Print every event as a JSON line on stdout instead of the progress display.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `thinkscale eval`.
+#[derive(Args, Debug)]
+pub(crate) struct EvalArgs {
+    /// A JSON-lines file: GSM8K (`question`, `answer` ending `#### N`) or SVAMP (`Body`,
+    /// `Question`, `Answer`).
+    #[arg(long)]
+    pub(crate) data: PathBuf,
+    /// How many problems, from the start of the file.
+    #[arg(long, default_value_t = 20)]
+    pub(crate) limit: usize,
+    #[command(flatten)]
+    pub(crate) setup: Setup,
+}
+
+/// Which provider.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ProviderName {
+    /// llama.cpp's server (scripts/model-server), no key.
+    LlamaCpp,
+    /// Any OpenAI-compatible server at --base-url (key from THINKSCALE_API_KEY, if set).
+    OpenaiCompatible,
+    /// OpenAI (OPENAI_API_KEY).
+    Openai,
+    /// Anthropic (ANTHROPIC_API_KEY).
+    Anthropic,
+    /// Gemini through its OpenAI-compatible endpoint (GEMINI_API_KEY).
+    Gemini,
+    /// OpenRouter (OPENROUTER_API_KEY).
+    Openrouter,
+    /// Groq (GROQ_API_KEY).
+    Groq,
+    /// Together AI (TOGETHER_API_KEY).
+    Together,
+    /// DeepSeek (DEEPSEEK_API_KEY).
+    Deepseek,
+    /// A local Ollama.
+    Ollama,
+}
+
+/// Which strategy.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StrategyName {
+    /// One answer, no reasoning prompt.
+    Direct,
+    /// One answer after step-by-step reasoning.
+    Cot,
+    /// --n reasoning paths, majority vote.
+    SelfConsistency,
+    /// Up to --n paths in waves of --wave, stopping once the vote is settled.
+    Adaptive,
+    /// --n candidates, the model judges each, the best score wins.
+    BestOfN,
+}
+
+/// How answers are read from completions.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ExtractorName {
+    /// Answer markers, `\boxed{}`, `####`, then the last number.
+    Auto,
+    /// A number (exact normalisation).
+    Number,
+    /// `\boxed{…}`.
+    Boxed,
+    /// A multiple-choice letter A–E.
+    Choice,
+}
+
+/// Provider, strategy, sampling and budget settings shared by `run` and `eval`.
+#[derive(Args, Debug)]
+pub(crate) struct Setup {
+    /// The provider.
+    #[arg(long, value_enum, default_value = "llama-cpp")]
+    pub(crate) provider: ProviderName,
+    /// The API root (defaults per provider; llama-cpp: http://127.0.0.1:8790/v1).
+    #[arg(long)]
+    pub(crate) base_url: Option<String>,
+    /// The model name (required except for llama-cpp).
+    #[arg(long)]
+    pub(crate) model: Option<String>,
+    /// Read the API key from this environment variable instead of the provider's default one.
+    #[arg(long)]
+    pub(crate) api_key_env: Option<String>,
+    /// The strategy.
+    #[arg(long, value_enum, default_value = "self-consistency")]
+    pub(crate) strategy: StrategyName,
+    /// Samples (self-consistency), most samples (adaptive) or candidates (best-of-n).
+    #[arg(long, default_value_t = 8)]
+    pub(crate) n: u32,
+    /// Samples per wave (adaptive).
+    #[arg(long, default_value_t = 2)]
+    pub(crate) wave: u32,
+    /// Most model calls at once.
+    #[arg(long, default_value_t = 8)]
+    pub(crate) concurrency: u32,
+    /// Sampling temperature.
+    #[arg(long, default_value_t = 0.7)]
+    pub(crate) temperature: f32,
+    /// Most tokens per completion.
+    #[arg(long, default_value_t = 512)]
+    pub(crate) max_tokens: u32,
+    /// Sampling seed.
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+    /// How answers are extracted.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub(crate) extractor: ExtractorName,
+    /// Reasoning effort for reasoning models (OpenAI `reasoning_effort`).
+    #[arg(long, value_parser = ["low", "medium", "high"])]
+    pub(crate) reasoning_effort: Option<String>,
+    /// Thinking budget in tokens (Anthropic extended thinking).
+    #[arg(long)]
+    pub(crate) thinking_budget: Option<u32>,
+    /// Stop the run after this many tokens in all.
+    #[arg(long)]
+    pub(crate) max_total_tokens: Option<u64>,
+    /// Stop the run after this many dollars.
+    #[arg(long)]
+    pub(crate) max_cost: Option<f64>,
+    /// Stop the run after this many seconds.
+    #[arg(long)]
+    pub(crate) max_seconds: Option<f64>,
+    /// Slots of the llama.cpp server (its most choices per request).
+    #[arg(long, default_value_t = 8)]
+    pub(crate) slots: u32,
+}
+
+impl Setup {
+    /// The provider, with its key from the environment.
+    pub(crate) fn model(&self) -> Result<AnyModel, String> {
+        let key = |default: &str| -> Result<String, String> {
+            let var = self.api_key_env.as_deref().unwrap_or(default);
+            std::env::var(var)
+                .map_err(|_| format!("set {var} to your API key (or pass --api-key-env)"))
+        };
+        let optional_key = |default: &str| {
+            std::env::var(self.api_key_env.as_deref().unwrap_or(default)).unwrap_or_default()
+        };
+        let model = |what: &str| {
+            self.model.clone().ok_or_else(|| format!("--model is required for {what}"))
+        };
+        let mut config = match self.provider {
+            ProviderName::LlamaCpp => {
+                OpenAiConfig::llama_cpp("http://127.0.0.1:8790/v1", self.slots)
+            }
+            ProviderName::OpenaiCompatible => {
+                let base =
+                    self.base_url.clone().ok_or("--base-url is required for openai-compatible")?;
+                OpenAiConfig::new(base, model("openai-compatible")?)
+                    .api_key(optional_key("THINKSCALE_API_KEY"))
+            }
+            ProviderName::Openai => OpenAiConfig::openai(key("OPENAI_API_KEY")?, model("openai")?),
+            ProviderName::Gemini => gemini::config(key("GEMINI_API_KEY")?, model("gemini")?),
+            ProviderName::Openrouter => {
+                OpenAiConfig::openrouter(key("OPENROUTER_API_KEY")?, model("openrouter")?)
+            }
+            ProviderName::Groq => OpenAiConfig::groq(key("GROQ_API_KEY")?, model("groq")?),
+            ProviderName::Together => {
+                OpenAiConfig::together(key("TOGETHER_API_KEY")?, model("together")?)
+            }
+            ProviderName::Deepseek => {
+                OpenAiConfig::deepseek(key("DEEPSEEK_API_KEY")?, model("deepseek")?)
+            }
+            ProviderName::Ollama => OpenAiConfig::ollama(model("ollama")?),
+            ProviderName::Anthropic => {
+                let mut config =
+                    AnthropicConfig::new(key("ANTHROPIC_API_KEY")?, model("anthropic")?);
+                if let Some(base) = &self.base_url {
+                    config.base_url = base.clone();
+                }
+                let model =
+                    thinkscale_providers::Anthropic::new(config).map_err(|e| e.to_string())?;
+                return Ok(model.into());
+            }
+        };
+        if let Some(base) = &self.base_url {
+            config.base_url = base.clone();
+        }
+        if self.provider == ProviderName::LlamaCpp
+            && let Some(name) = &self.model
+        {
+            config.model = name.clone();
+        }
+        thinkscale_providers::OpenAiCompatible::new(config)
+            .map(Into::into)
+            .map_err(|e| e.to_string())
+    }
+
+    fn sampling(&self) -> Sampling {
+        let reasoning = match (&self.reasoning_effort, self.thinking_budget) {
+            (_, Some(tokens)) => Some(Reasoning::Budget { tokens }),
+            (Some(level), None) => Some(Reasoning::Effort {
+                level: match level.as_str() {
+                    "low" => Effort::Low,
+                    "high" => Effort::High,
+                    _ => Effort::Medium,
+                },
+            }),
+            (None, None) => None,
+        };
+        Sampling {
+            temperature: Some(self.temperature),
+            max_tokens: self.max_tokens,
+            seed: self.seed,
+            reasoning,
+            ..Sampling::default()
+        }
+    }
+
+    /// The strategy as the engine's plain config.
+    pub(crate) fn strategy(&self) -> StrategyConfig {
+        let sampling = self.sampling();
+        match self.strategy {
+            StrategyName::Direct => StrategyConfig::Direct(Direct { sampling }),
+            StrategyName::Cot => {
+                StrategyConfig::ChainOfThought(ChainOfThought { sampling, ..Default::default() })
+            }
+            StrategyName::SelfConsistency => StrategyConfig::SelfConsistency(SelfConsistency {
+                samples: self.n,
+                concurrency: self.concurrency,
+                sampling,
+                ..Default::default()
+            }),
+            StrategyName::Adaptive => StrategyConfig::AdaptiveConsistency(AdaptiveConsistency {
+                max_samples: self.n,
+                wave: self.wave,
+                sampling,
+                ..Default::default()
+            }),
+            StrategyName::BestOfN => StrategyConfig::BestOfN(BestOfN {
+                candidates: self.n,
+                concurrency: self.concurrency,
+                sampling,
+                ..Default::default()
+            }),
+        }
+    }
+
+    /// The task for `question`.
+    pub(crate) fn task(&self, question: &str) -> Task {
+        let extractor = match self.extractor {
+            ExtractorName::Auto => Extractor::Auto,
+            ExtractorName::Number => Extractor::number(),
+            ExtractorName::Boxed => Extractor::Boxed,
+            ExtractorName::Choice => Extractor::Choice { letters: "ABCDE".into() },
+        };
+        Task::new(question).extractor(extractor)
+    }
+
+    /// The run's budget.
+    pub(crate) fn budget(&self) -> Budget {
+        let mut budget = Budget::unlimited();
+        if let Some(tokens) = self.max_total_tokens {
+            budget = budget.max_tokens(tokens);
+        }
+        if let Some(dollars) = self.max_cost {
+            budget = budget.max_cost_usd(dollars);
+        }
+        if let Some(seconds) = self.max_seconds {
+            budget = budget.max_wall_ms((seconds * 1000.0).max(0.0) as u64);
+        }
+        budget
+    }
+}

@@ -1,0 +1,37 @@
+//! HTTP model providers for thinkscale.
+//!
+//! Each provider is a [`Model`](thinkscale_engine::model::Model) that speaks one vendor's API over
+//! server-sent events: [`OpenAiCompatible`] (OpenAI, OpenRouter, Groq, Together, Ollama, LM Studio,
+//! llama.cpp, vLLM), [`Anthropic`] (Messages API with extended thinking) and [`gemini`] (Google's
+//! OpenAI-compatible endpoint). They sit on a [`Transport`]: the browser's `fetch` with an
+//! `AbortController` on wasm32, reqwest natively. One [`sse::SseParser`] serves both.
+//!
+//! Transient failures (429 with Retry-After, 5xx, timeouts, resets, truncated streams) are retried
+//! with capped, jittered exponential backoff ([`RetryPolicy`]); each retry is announced to the engine
+//! as a [`Chunk::Retry`](thinkscale_engine::model::Chunk::Retry), so it lands in the trace. API keys
+//! are held in [`ApiKey`], which never prints, and are scrubbed from every error message.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod anthropic;
+mod any;
+mod call;
+mod error;
+pub mod gemini;
+mod generator;
+mod http;
+mod key;
+pub mod openai;
+mod retry;
+pub mod sse;
+mod transport;
+
+pub use anthropic::{Anthropic, AnthropicConfig};
+pub use any::AnyModel;
+pub use error::Error;
+pub use http::{HttpRequest, HttpResponse, Transport};
+pub use key::ApiKey;
+pub use openai::{OpenAiCompatible, OpenAiConfig, TokenCounting};
+pub use retry::{RetryPolicy, Timeouts};
+pub use transport::DefaultTransport;

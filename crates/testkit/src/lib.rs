@@ -1,0 +1,22 @@
+//! Loopback HTTP servers for thinkscale's tests and benchmarks.
+//!
+//! - [`FaultProxy`]: sits in front of a real model server and, request by request, injects the
+//!   faults providers must survive — 429 with Retry-After, 500, a reset mid-stream, a stream
+//!   truncated cleanly before its end marker, a stall — and records what it saw.
+//! - [`FixedLatencyServer`]: answers every chat completion after a fixed delay (API-like
+//!   latency without a model), for the concurrency benchmark.
+//! - [`ReplayServer`]: replays recorded responses (Anthropic, Gemini) and records requests.
+//!
+//! All speak just enough HTTP/1.1 (one request per connection, chunked responses) and run on
+//! a tokio runtime of their own thread, so they work under any test harness.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod http;
+mod proxy;
+mod servers;
+
+pub use http::Recorded;
+pub use proxy::{Fault, FaultProxy};
+pub use servers::{FixedLatencyServer, ReplayServer};

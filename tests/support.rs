@@ -1,0 +1,67 @@
+//! Shared helpers of the integration tests: the real local model server, and trace checks.
+
+use thinkscale_engine::{Event, EventKind, Trace};
+use thinkscale_providers::openai::OpenAiConfig;
+use thinkscale_providers::{OpenAiCompatible, RetryPolicy, Timeouts};
+
+/// The real model server the tests use: `THINKSCALE_MODEL_URL`, or `scripts/model-server`'s
+/// default port. The test command (`scripts/test`) starts it.
+pub(crate) fn server_root() -> String {
+    std::env::var("THINKSCALE_MODEL_URL").unwrap_or_else(|_| "http://127.0.0.1:8790".to_owned())
+}
+
+/// Fails with instructions when the real server is not running (rather than skipping).
+pub(crate) async fn require_server(root: &str) {
+    let health = reqwest::get(format!("{root}/health")).await;
+    assert!(
+        health.is_ok_and(|r| r.status().is_success()),
+        "no model server at {root}: run `scripts/model-server start` (scripts/test does) or set THINKSCALE_MODEL_URL"
+    );
+}
+
+/// A provider for llama.cpp's server at `root`, with fast retries for tests.
+pub(crate) fn local_model(root: &str, slots: u32) -> OpenAiCompatible {
+    let config = OpenAiConfig {
+        retry: RetryPolicy {
+            max_attempts: 3,
+            initial_delay: std::time::Duration::from_millis(100),
+            ..RetryPolicy::default()
+        },
+        timeouts: Timeouts::default(),
+        ..OpenAiConfig::llama_cpp(format!("{root}/v1"), slots)
+    };
+    OpenAiCompatible::new(config).expect("valid config")
+}
+
+/// Counts a text's tokens with the server's own tokenizer, independently of the provider.
+pub(crate) async fn tokenize(root: &str, text: &str) -> u64 {
+    let body = serde_json::json!({ "content": text, "add_special": false });
+    let client = reqwest::Client::new();
+    let reply: serde_json::Value = client
+        .post(format!("{root}/tokenize"))
+        .json(&body)
+        .send()
+        .await
+        .expect("tokenize")
+        .json()
+        .await
+        .expect("tokenize json");
+    reply["tokens"].as_array().expect("tokens").len() as u64
+}
+
+/// Sums the usage of every finished branch in a trace.
+pub(crate) fn branch_tokens(events: &[Event]) -> u64 {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::BranchFinished { usage, .. } => Some(usage.total()),
+            _ => None,
+        })
+        .sum()
+}
+
+/// Exports and re-imports a trace, which validates it by replay.
+pub(crate) fn round_trip(events: Vec<Event>) -> Trace {
+    let json = Trace::new(events).to_json().expect("export");
+    Trace::from_json(&json).expect("a real run's trace imports")
+}
