@@ -44,7 +44,8 @@ async fn one_sample_after(fault: Fault) -> (Outcome, Vec<Event>) {
     let task = Task::new("Count from one to ten in words.");
     let mut recording = RecordingSink::new();
     let outcome = Runner::new(&model).run(&strategy, &task, &mut recording).await.expect("run");
-    assert_eq!(proxy.requests().len(), 2, "the fault, then one retry");
+    let retried = retries(&recording.events).len();
+    assert_eq!(proxy.requests().len(), 1 + retried, "the fault, then the retries");
     (outcome, recording.events)
 }
 
@@ -77,7 +78,8 @@ fn assert_recovered(outcome: &Outcome, events: Vec<Event>) {
         .collect();
     let state = round_trip(events).replay().expect("replay");
     let node = state.nodes.iter().find(|n| n.kind == NodeKind::Sample).expect("the sample");
-    assert_eq!(node.retries, 1);
+    // One retry, or more when a loaded machine is slow enough to trip the idle timeout again.
+    assert!(node.retries >= 1);
     assert!(!node.text.is_empty());
     assert_eq!(node.text, after);
 }

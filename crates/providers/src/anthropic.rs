@@ -1,7 +1,7 @@
 //! [`Anthropic`]: the Messages API, streamed, with extended thinking.
 //!
 //! Thinking blocks stream as reasoning deltas; text blocks as visible text. A
-//! [`Reasoning`](thinkscale_engine::model::Reasoning) budget becomes `thinking.budget_tokens`
+//! [`Reasoning`] budget becomes `thinking.budget_tokens`
 //! (at least 1024, Anthropic's minimum; effort levels map to 1024 / 4096 / 16384) and is added to
 //! `max_tokens`, which Anthropic counts thinking against. With thinking on, `temperature` and
 //! `top_p` are left out (the API rejects them). Anthropic reports one `output_tokens` figure

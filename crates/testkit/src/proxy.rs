@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
+use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::http::{self, Log, Recorded};
@@ -150,7 +151,21 @@ async fn forward(
     }
     let mut body = response.bytes_stream();
     let mut sent = 0usize;
-    while let Some(Ok(piece)) = body.next().await {
+    let mut probe = [0u8; 64];
+    loop {
+        // Watch the client while waiting for the model: a client that hangs up is noticed at
+        // once, not at the next write.
+        let piece = tokio::select! {
+            piece = body.next() => piece,
+            read = stream.read(&mut probe) => {
+                if matches!(read, Ok(0) | Err(_)) {
+                    shared.client_gone.fetch_add(1, Ordering::SeqCst);
+                    return;
+                }
+                continue;
+            }
+        };
+        let Some(Ok(piece)) = piece else { break };
         let allowed = piece.len().min(limit.saturating_sub(sent));
         if http::write_chunk(&mut stream, piece.get(..allowed).unwrap_or_default()).await.is_err() {
             shared.client_gone.fetch_add(1, Ordering::SeqCst);
