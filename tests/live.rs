@@ -156,9 +156,6 @@ async fn a_token_budget_holds_against_real_usage() {
         .expect("run");
     assert!(outcome.spend.total_tokens() <= 300, "spent {}", outcome.spend.total_tokens());
     assert!(outcome.succeeded >= 1);
-    // Either the budget stopped the run, or it trimmed the samples' max_tokens so all fitted.
-    let trimmed = outcome.spend.completion_tokens < 8 * 200;
-    assert!(matches!(outcome.stop, StopReason::Budget { .. }) || trimmed, "{:?}", outcome.stop);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -11,7 +11,7 @@ use std::time::Duration;
 use futures::future::{Either, select};
 use futures::{FutureExt, StreamExt};
 use thinkscale_engine::compat::MaybeSend;
-use thinkscale_engine::model::{Chunk, ModelError, ModelErrorKind};
+use thinkscale_engine::model::{Chunk, Completion, ModelError, ModelErrorKind, Response};
 
 use crate::generator::Emitter;
 use crate::http::{HttpRequest, Transport};
@@ -190,6 +190,29 @@ pub(crate) fn status_error(status: u16, body: &[u8], retry_after: Option<Duratio
     let mut error = ModelError::new(kind, message).with_status(status);
     error.retry_after_ms = retry_after.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
     error
+}
+
+/// Collects the results of one request's choices, each sent as its own request: failed choices
+/// are reported as [`Chunk::Failed`] and the rest kept. Errs only when every choice failed.
+pub(crate) fn gather(
+    results: Vec<(u32, Result<Vec<Completion>, ModelError>)>,
+    emit: &Emitter,
+) -> Result<Response, ModelError> {
+    let mut completions = Vec::new();
+    let mut first_error = None;
+    for (choice, result) in results {
+        match result {
+            Ok(done) => completions.extend(done),
+            Err(error) => {
+                let _ = emit.unbounded_send(Chunk::Failed { choice, error: error.clone() });
+                first_error.get_or_insert(error);
+            }
+        }
+    }
+    match first_error {
+        Some(error) if completions.is_empty() => Err(error),
+        _ => Ok(Response { completions }),
+    }
 }
 
 /// Boxes a provider body into the shape [`generate`](crate::generator::generate) expects.

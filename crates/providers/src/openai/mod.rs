@@ -22,7 +22,7 @@ use thinkscale_engine::model::{
 pub use wire::MaxTokensField;
 use wire::{ChatDecoder, StreamFacts};
 
-use crate::call::{Endpoint, boxed};
+use crate::call::{Endpoint, boxed, gather};
 use crate::generator::{Emitter, generate};
 use crate::{ApiKey, DefaultTransport, Error, HttpRequest, RetryPolicy, Timeouts, Transport};
 
@@ -209,17 +209,20 @@ impl<T: Transport> OpenAiCompatible<T> {
 }
 
 impl<T: Transport> Inner<T> {
-    fn http(&self, request: &Request, n: u32) -> HttpRequest {
+    /// JSON content type, and the key as a bearer token when there is one.
+    fn headers(&self) -> Vec<(String, String)> {
         let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
         if !self.config.api_key.is_empty() {
-            headers.push((
-                "authorization".to_owned(),
-                format!("Bearer {}", self.config.api_key.expose()),
-            ));
+            let bearer = format!("Bearer {}", self.config.api_key.expose());
+            headers.push(("authorization".to_owned(), bearer));
         }
+        headers
+    }
+
+    fn http(&self, request: &Request, n: u32) -> HttpRequest {
         HttpRequest {
             url: format!("{}/chat/completions", self.base_url),
-            headers,
+            headers: self.headers(),
             body: wire::body(&self.config.model, request, n, self.config.max_tokens_field),
         }
     }
@@ -262,24 +265,11 @@ impl<T: Transport> Inner<T> {
             let http = &http;
             async move {
                 let decoder = || ChatDecoder::new(choice, estimate);
-                (choice, self.endpoint.call(http, decoder, Some(choice), emit).await)
+                let result = self.endpoint.call(http, decoder, Some(choice), emit).await;
+                (choice, result.map(|(response, _)| response.completions))
             }
         });
-        let mut completions = Vec::new();
-        let mut first_error = None;
-        for (choice, result) in join_all(calls).await {
-            match result {
-                Ok((response, _)) => completions.extend(response.completions),
-                Err(error) => {
-                    let _ = emit.unbounded_send(Chunk::Failed { choice, error: error.clone() });
-                    first_error.get_or_insert(error);
-                }
-            }
-        }
-        match first_error {
-            Some(error) if completions.is_empty() => Err(error),
-            _ => Ok(Response { completions }),
-        }
+        gather(join_all(calls).await, emit)
     }
 
     /// Replaces the split of a multi-choice `usage` by exact per-choice counts where the server's
@@ -307,11 +297,7 @@ impl<T: Transport> Inner<T> {
 
     async fn count_tokens(&self, text: &str) -> Result<u64, ModelError> {
         let root = self.base_url.strip_suffix("/v1").unwrap_or(&self.base_url);
-        let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
-        if !self.config.api_key.is_empty() {
-            let bearer = format!("Bearer {}", self.config.api_key.expose());
-            headers.push(("authorization".to_owned(), bearer));
-        }
+        let headers = self.headers();
         let body = serde_json::json!({ "content": text, "add_special": false }).to_string();
         let request = HttpRequest { url: format!("{root}/tokenize"), headers, body };
         let bytes = self.endpoint.fetch_json(request).await?;

@@ -1,0 +1,196 @@
+//! Anthropic's Messages stream format: typed events and the decoder that turns them into
+//! reasoning and text deltas and one completion with its usage.
+
+use serde::Deserialize;
+use serde_json::Value;
+use thinkscale_engine::model::{
+    Channel, Chunk, Completion, FinishReason, ModelError, ModelErrorKind, Usage,
+};
+
+use crate::call::{Decoder, malformed, truncated};
+use crate::generator::Emitter;
+use crate::sse::SseEvent;
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum StreamEvent {
+    MessageStart { message: MessageStart },
+    ContentBlockStart { content_block: Value },
+    ContentBlockDelta { delta: BlockDelta },
+    ContentBlockStop {},
+    MessageDelta { delta: MessageDeltaBody, usage: Option<OutputUsage> },
+    MessageStop {},
+    Ping {},
+    Error { error: Value },
+}
+
+#[derive(Deserialize)]
+struct MessageStart {
+    usage: Option<InputUsage>,
+}
+
+#[derive(Deserialize, Default)]
+struct InputUsage {
+    #[serde(default)]
+    input_tokens: u64,
+    #[serde(default)]
+    cache_creation_input_tokens: u64,
+    #[serde(default)]
+    cache_read_input_tokens: u64,
+    #[serde(default)]
+    output_tokens: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum BlockDelta {
+    TextDelta {
+        text: String,
+    },
+    ThinkingDelta {
+        thinking: String,
+    },
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Deserialize)]
+struct MessageDeltaBody {
+    stop_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct OutputUsage {
+    output_tokens: u64,
+}
+
+/// Decodes one Messages stream into a single completion.
+pub(crate) struct MessageDecoder {
+    choice: u32,
+    text: String,
+    thinking: String,
+    input_tokens: u64,
+    output_tokens: u64,
+    stop_reason: Option<FinishReason>,
+    started: bool,
+    done: bool,
+}
+
+impl MessageDecoder {
+    pub(crate) fn new(choice: u32) -> Self {
+        Self {
+            choice,
+            text: String::new(),
+            thinking: String::new(),
+            input_tokens: 0,
+            output_tokens: 0,
+            stop_reason: None,
+            started: false,
+            done: false,
+        }
+    }
+}
+
+impl Decoder for MessageDecoder {
+    type Output = Completion;
+
+    fn event(&mut self, event: SseEvent, emit: &Emitter) -> Result<(), ModelError> {
+        let parsed: StreamEvent =
+            serde_json::from_str(&event.data).map_err(|e| malformed("Anthropic event", e))?;
+        let (channel, text) = match parsed {
+            StreamEvent::MessageStart { message } => {
+                let usage = message.usage.unwrap_or_default();
+                self.input_tokens = usage.input_tokens
+                    + usage.cache_creation_input_tokens
+                    + usage.cache_read_input_tokens;
+                self.output_tokens = usage.output_tokens;
+                self.started = true;
+                return Ok(());
+            }
+            StreamEvent::ContentBlockStart { content_block } => {
+                // A block may start with text already in it.
+                let kind = content_block.get("type").and_then(Value::as_str).unwrap_or_default();
+                let field = if kind == "thinking" { "thinking" } else { "text" };
+                let text = content_block.get(field).and_then(Value::as_str).unwrap_or_default();
+                let channel = if kind == "thinking" { Channel::Reasoning } else { Channel::Text };
+                if kind != "thinking" && kind != "text" {
+                    return Ok(());
+                }
+                (channel, text.to_owned())
+            }
+            StreamEvent::ContentBlockDelta { delta: BlockDelta::TextDelta { text } } => {
+                (Channel::Text, text)
+            }
+            StreamEvent::ContentBlockDelta { delta: BlockDelta::ThinkingDelta { thinking } } => {
+                (Channel::Reasoning, thinking)
+            }
+            StreamEvent::MessageDelta { delta, usage } => {
+                if let Some(usage) = usage {
+                    self.output_tokens = usage.output_tokens;
+                }
+                self.stop_reason = delta.stop_reason.map(|reason| match reason.as_str() {
+                    "end_turn" | "stop_sequence" => FinishReason::Stop,
+                    "max_tokens" => FinishReason::Length,
+                    "refusal" => FinishReason::ContentFilter,
+                    _ => FinishReason::Other,
+                });
+                return Ok(());
+            }
+            StreamEvent::MessageStop {} => {
+                self.done = true;
+                return Ok(());
+            }
+            StreamEvent::Error { error } => {
+                let kind_name = error.get("type").and_then(Value::as_str).unwrap_or_default();
+                let kind = match kind_name {
+                    "overloaded_error" | "api_error" => ModelErrorKind::Server,
+                    "rate_limit_error" => ModelErrorKind::RateLimited,
+                    "authentication_error" | "permission_error" => ModelErrorKind::Auth,
+                    "invalid_request_error" | "not_found_error" => ModelErrorKind::InvalidRequest,
+                    _ => ModelErrorKind::Other,
+                };
+                let message = error.get("message").and_then(Value::as_str).unwrap_or(kind_name);
+                return Err(ModelError::new(kind, message));
+            }
+            StreamEvent::ContentBlockDelta { delta: BlockDelta::Other }
+            | StreamEvent::ContentBlockStop {}
+            | StreamEvent::Ping {} => return Ok(()),
+        };
+        if text.is_empty() {
+            return Ok(());
+        }
+        match channel {
+            Channel::Text => self.text.push_str(&text),
+            Channel::Reasoning => self.thinking.push_str(&text),
+        }
+        let _ = emit.unbounded_send(Chunk::Delta { choice: self.choice, channel, text });
+        Ok(())
+    }
+
+    fn finished(&self) -> bool {
+        self.done
+    }
+
+    fn finish(self) -> Result<Completion, ModelError> {
+        if !self.started || !self.done {
+            return Err(truncated());
+        }
+        let (text_len, thinking_len) = (self.text.len() as u64, self.thinking.len() as u64);
+        let reasoning_tokens = if thinking_len == 0 {
+            0
+        } else {
+            self.output_tokens.saturating_mul(thinking_len) / (text_len + thinking_len)
+        };
+        Ok(Completion {
+            usage: Usage {
+                prompt_tokens: self.input_tokens,
+                completion_tokens: self.output_tokens - reasoning_tokens,
+                reasoning_tokens,
+            },
+            reasoning: (!self.thinking.is_empty()).then_some(self.thinking),
+            text: self.text,
+            finish_reason: self.stop_reason.unwrap_or(FinishReason::Other),
+            logprobs: None,
+        })
+    }
+}
