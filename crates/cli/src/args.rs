@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use thinkscale_builtin::BuiltinModel;
 use thinkscale_engine::model::{Effort, Reasoning};
 use thinkscale_engine::prelude::*;
 use thinkscale_engine::strategy::{
@@ -13,6 +14,27 @@ use thinkscale_engine::strategy::{
 };
 use thinkscale_providers::openai::OpenAiConfig;
 use thinkscale_providers::{AnthropicConfig, AnyModel, gemini};
+
+use crate::model::CliModel;
+
+/// The built-in model file `scripts/models` prepares: `$THINKSCALE_CACHE/models/…`, by default
+/// under `~/.cache/thinkscale`.
+fn default_builtin_file() -> Result<PathBuf, String> {
+    const FILE: &str = "SmolLM2-135M-Instruct.Q8_0.gguf";
+    let cache = std::env::var_os("THINKSCALE_CACHE").map(PathBuf::from).or_else(|| {
+        std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache").join("thinkscale"))
+    });
+    let path =
+        cache.ok_or("set HOME or THINKSCALE_CACHE, or pass --model")?.join("models").join(FILE);
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "{} is missing: run `scripts/models path smollm2-135m-q8` or pass --model",
+            path.display()
+        ))
+    }
+}
 
 /// Make a language model think longer, and watch it think.
 #[derive(Parser, Debug)]
@@ -29,6 +51,20 @@ pub(crate) enum Command {
     Run(RunArgs),
     /// Run a strategy over a dataset (GSM8K or SVAMP JSON lines) and report accuracy and spend.
     Eval(EvalArgs),
+    /// Convert a GGUF model's Q4_1/Q5 tensors to a type the built-in model has fast kernels for.
+    Requantize(RequantizeArgs),
+}
+
+/// `thinkscale requantize`.
+#[derive(Args, Debug)]
+pub(crate) struct RequantizeArgs {
+    /// The GGUF file to read.
+    pub(crate) input: PathBuf,
+    /// The GGUF file to write.
+    pub(crate) output: PathBuf,
+    /// The type to convert to.
+    #[arg(long, value_parser = ["q4_0", "q8_0"], default_value = "q8_0")]
+    pub(crate) to: String,
 }
 
 /// `thinkscale run`.
@@ -86,6 +122,9 @@ pub(crate) enum ProviderName {
     Deepseek,
     /// A local Ollama.
     Ollama,
+    /// The built-in model, run in this process (--model is a GGUF file; default: the SmolLM2
+    /// file that `scripts/models` prepares).
+    Builtin,
 }
 
 /// Which strategy.
@@ -176,8 +215,20 @@ pub(crate) struct Setup {
 }
 
 impl Setup {
-    /// The provider, with its key from the environment.
-    pub(crate) fn model(&self) -> Result<AnyModel, String> {
+    /// The model: the built-in one, or a provider with its key from the environment.
+    pub(crate) fn model(&self) -> Result<CliModel, String> {
+        if self.provider == ProviderName::Builtin {
+            let path = match &self.model {
+                Some(path) => PathBuf::from(path),
+                None => default_builtin_file()?,
+            };
+            let model = BuiltinModel::open(&path).map_err(|e| e.to_string())?;
+            return Ok(CliModel::Builtin(model));
+        }
+        self.remote_model().map(CliModel::Remote)
+    }
+
+    fn remote_model(&self) -> Result<AnyModel, String> {
         let key = |default: &str| -> Result<String, String> {
             let var = self.api_key_env.as_deref().unwrap_or(default);
             std::env::var(var)
@@ -212,6 +263,9 @@ impl Setup {
                 OpenAiConfig::deepseek(key("DEEPSEEK_API_KEY")?, model("deepseek")?)
             }
             ProviderName::Ollama => OpenAiConfig::ollama(model("ollama")?),
+            ProviderName::Builtin => {
+                return Err("the built-in model is not a remote provider".into());
+            }
             ProviderName::Anthropic => {
                 let mut config =
                     AnthropicConfig::new(key("ANTHROPIC_API_KEY")?, model("anthropic")?);

@@ -7,6 +7,7 @@
 
 mod args;
 mod eval;
+mod model;
 mod progress;
 
 use std::process::ExitCode;
@@ -14,6 +15,33 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use args::{Cli, Command};
+
+/// Runs `thinkscale requantize`.
+fn requantize(args: &args::RequantizeArgs) -> Result<ExitCode, String> {
+    use thinkscale_builtin::requantize::{Target, requantize};
+    let target = if args.to == "q4_0" { Target::Q4_0 } else { Target::Q8_0 };
+    let open_error = |path: &std::path::Path, e: std::io::Error| format!("{}: {e}", path.display());
+    let mut input = std::io::BufReader::new(
+        std::fs::File::open(&args.input).map_err(|e| open_error(&args.input, e))?,
+    );
+    // Written beside the target and renamed, so an interrupted run never leaves a half file.
+    let partial = args.output.with_extension("partial");
+    let mut output = std::io::BufWriter::new(
+        std::fs::File::create(&partial).map_err(|e| open_error(&partial, e))?,
+    );
+    let summary = requantize(&mut input, &mut output, target).map_err(|e| e.to_string())?;
+    std::io::Write::flush(&mut output).map_err(|e| open_error(&partial, e))?;
+    drop(output);
+    std::fs::rename(&partial, &args.output).map_err(|e| open_error(&args.output, e))?;
+    eprintln!(
+        "{}: {} tensors converted to {}, {} copied",
+        args.output.display(),
+        summary.converted,
+        args.to,
+        summary.copied
+    );
+    Ok(ExitCode::SUCCESS)
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -28,6 +56,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Run(run) => progress::run(run).await,
             Command::Eval(eval) => eval::eval(eval).await,
+            Command::Requantize(args) => requantize(&args),
         }
     });
     match result {

@@ -1,0 +1,265 @@
+//! The built-in model on the real SmolLM2 file: generation, seeds, stop strings, logprobs,
+//! batched samples, cancellation, bad input, a strategy end to end — and its tokenizer and
+//! forward pass checked against llama.cpp's on the same weights.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use futures::StreamExt;
+use thinkscale_builtin::BuiltinModel;
+use thinkscale_engine::model::{Chunk, FinishReason, Message, ModelErrorKind, Request, Response};
+use thinkscale_engine::prelude::*;
+use thinkscale_engine::strategy::{Sampling, SelfConsistency, StrategyConfig};
+
+use crate::support::{require_server, server_root};
+
+/// The re-quantized SmolLM2 (`THINKSCALE_BUILTIN_MODEL`, set by scripts/test from
+/// `scripts/models path smollm2-135m-q8`), loaded once for the whole module.
+fn model() -> &'static BuiltinModel {
+    static MODEL: OnceLock<BuiltinModel> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        let path = std::env::var("THINKSCALE_BUILTIN_MODEL").expect(
+            "set THINKSCALE_BUILTIN_MODEL to `scripts/models path smollm2-135m-q8` (scripts/test does)",
+        );
+        BuiltinModel::open(path).expect("the built-in model loads")
+    })
+}
+
+fn ask(question: &str) -> Request {
+    Request::new(vec![Message::user(question)])
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn generates_text_and_counts_its_tokens() {
+    let response =
+        model().complete(ask("What is 2 + 2?").temperature(0.0).max_tokens(24)).await.unwrap();
+    let completion = &response.completions[0];
+    assert!(completion.text.contains('4'), "{:?}", completion.text);
+    assert!(completion.usage.prompt_tokens > 10);
+    assert!((1..=24).contains(&completion.usage.completion_tokens));
+}
+
+/// The forward pass, tokenizer and chat template together: on the very file llama.cpp serves,
+/// greedy decoding follows llama.cpp token for token, and wherever the two part, llama.cpp's own
+/// log-probabilities show a near-tie (kernels sum in different orders, so a tie can go either way;
+/// a broken model parts early and by a wide margin).
+#[tokio::test(flavor = "multi_thread")]
+async fn greedy_tokens_follow_llama_cpp_on_the_same_weights() {
+    let root = server_root();
+    require_server(&root).await;
+    let file = std::env::var("THINKSCALE_SERVER_MODEL_FILE").expect(
+        "set THINKSCALE_SERVER_MODEL_FILE to the GGUF file the server runs (scripts/test does)",
+    );
+    let ours = BuiltinModel::open(file).unwrap();
+    let client = reqwest::Client::new();
+    let mut identical = 0;
+    for question in
+        ["What is the capital of France?", "Write a haiku about rain.", "List three prime numbers."]
+    {
+        let body = serde_json::json!({
+            "messages": [{ "role": "user", "content": question }], "temperature": 0, "max_tokens": 32,
+            "logprobs": true, "top_logprobs": 5,
+        });
+        let reply: serde_json::Value = client
+            .post(format!("{root}/v1/chat/completions"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let theirs = reply["choices"][0]["logprobs"]["content"].as_array().unwrap().clone();
+        let request = ask(question).temperature(0.0).max_tokens(32).logprobs(true);
+        let mine = ours.complete(request).await.unwrap().completions.remove(0).logprobs.unwrap();
+        // Compare over the longer of the two: one ending early is a parting too.
+        let token_at = |at: usize| mine.get(at).map(|m| m.token.as_str());
+        let parted = (0..mine.len().max(theirs.len()))
+            .find(|&at| token_at(at) != theirs.get(at).and_then(|t| t["token"].as_str()));
+        let Some(at) = parted else {
+            identical += 1;
+            continue;
+        };
+        let (Some(our_token), Some(their_entry)) = (token_at(at), theirs.get(at)) else {
+            panic!("{question}: one side ended at token {at}: ours {mine:?}, llama.cpp {theirs:?}");
+        };
+        let chosen = their_entry["logprob"].as_f64().unwrap();
+        let ours_there = their_entry["top_logprobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|alt| alt["token"].as_str() == Some(our_token))
+            .and_then(|alt| alt["logprob"].as_f64());
+        assert!(
+            ours_there.is_some_and(|l| chosen - l < 0.1),
+            "{question}: parted at token {at}: ours {our_token:?}, llama.cpp {} (logprob {chosen}, ours there {ours_there:?})",
+            their_entry["token"]
+        );
+    }
+    assert!(identical >= 1, "no greedy text followed llama.cpp's to the end");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_seed_gives_the_same_text_and_another_seed_another() {
+    let request = |seed| {
+        ask("Write one sentence about the sea.").temperature(0.9).max_tokens(32).seed(seed).n(2)
+    };
+    let first = model().complete(request(11)).await.unwrap();
+    let again = model().complete(request(11)).await.unwrap();
+    let other = model().complete(request(12)).await.unwrap();
+    let texts = |r: &Response| r.completions.iter().map(|c| c.text.clone()).collect::<Vec<_>>();
+    assert_eq!(texts(&first), texts(&again));
+    assert_ne!(texts(&first), texts(&other));
+    // The two samples of one request are independent draws, not copies.
+    assert_ne!(first.completions[0].text, first.completions[1].text);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stop_strings_end_the_text_before_them() {
+    let request =
+        ask("Count from 1 to 20, separated by commas.").temperature(0.0).max_tokens(80).stop("7");
+    let response = model().complete(request).await.unwrap();
+    let completion = &response.completions[0];
+    assert!(completion.text.contains('6'), "{:?}", completion.text);
+    assert!(!completion.text.contains('7'), "{:?}", completion.text);
+    assert_eq!(completion.finish_reason, FinishReason::Stop);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logprobs_are_finite_and_one_per_visible_token() {
+    let request = ask("Say hello.").temperature(0.7).max_tokens(12).seed(5).logprobs(true);
+    let completion = model().complete(request).await.unwrap().completions.remove(0);
+    let logprobs = completion.logprobs.expect("logprobs were asked for");
+    assert!(!logprobs.is_empty());
+    assert!(logprobs.iter().all(|t| t.logprob.is_finite() && t.logprob <= 0.0), "{logprobs:?}");
+    let joined: String = logprobs.iter().map(|t| t.token.as_str()).collect();
+    assert_eq!(joined.trim_end(), completion.text.trim_end());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn streamed_deltas_add_up_to_each_samples_text() {
+    let request = ask("Name a colour.").temperature(0.8).max_tokens(16).seed(3).n(4);
+    let mut stream = std::pin::pin!(model().stream(request));
+    let mut texts = vec![String::new(); 4];
+    let mut done = None;
+    while let Some(chunk) = stream.next().await {
+        match chunk.unwrap() {
+            Chunk::Delta { choice, text, .. } => texts[choice as usize].push_str(&text),
+            Chunk::Done(response) => done = Some(response),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let done = done.expect("a final response");
+    let finals: Vec<String> = done.completions.iter().map(|c| c.text.clone()).collect();
+    assert_eq!(texts, finals);
+    // The shared prompt is counted once.
+    let prompts: Vec<u64> = done.completions.iter().map(|c| c.usage.prompt_tokens).collect();
+    assert!(prompts[0] > 0 && prompts[1..].iter().all(|&p| p == 0), "{prompts:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_decodes_what_single_requests_decode() {
+    // Greedy: every row of a batch must follow the same path as a request of its own.
+    let request = ask("What is 3 + 4?").temperature(0.0).max_tokens(20);
+    let single = model().complete(request.clone()).await.unwrap().completions.remove(0).text;
+    let batch = model().complete(request.n(3)).await.unwrap();
+    for completion in &batch.completions {
+        assert_eq!(completion.text, single);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dropping_the_stream_stops_generation() {
+    let request = ask("Tell me a long story about dragons.").temperature(0.8).max_tokens(400);
+    {
+        let mut stream = std::pin::pin!(model().stream(request));
+        let first = stream.next().await.unwrap().unwrap();
+        assert!(matches!(first, Chunk::Delta { .. }));
+    }
+    // The thread notices the closed channel before its next token.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while model().requests_in_flight() > 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(model().requests_in_flight(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn impossible_requests_and_files_get_clear_errors() {
+    let error = model().complete(ask("hi").n(0)).await.unwrap_err();
+    assert_eq!(error.kind, ModelErrorKind::InvalidRequest);
+    let error = model().complete(ask("hi").max_tokens(1_000_000)).await.unwrap_err();
+    assert!(error.message.contains("exceed the context"), "{}", error.message);
+
+    let not_a_model = std::env::temp_dir().join("thinkscale-not-a-model.gguf");
+    std::fs::write(&not_a_model, b"<html>404</html>").unwrap();
+    let error = BuiltinModel::open(&not_a_model).unwrap_err();
+    assert!(error.to_string().contains("not a usable GGUF model file"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn self_consistency_with_four_samples_runs_on_the_built_in_model() {
+    let strategy = StrategyConfig::SelfConsistency(SelfConsistency {
+        samples: 4,
+        sampling: Sampling {
+            temperature: Some(0.7),
+            max_tokens: 96,
+            seed: Some(1),
+            ..Sampling::default()
+        },
+        ..SelfConsistency::default()
+    });
+    let task = Task::new("What is 5 + 3? End with 'The answer is N'.");
+    let mut recording = RecordingSink::new();
+    let outcome = Runner::new(model()).run(&strategy, &task, &mut recording).await.unwrap();
+    let events = recording.into_trace().events;
+    let finished =
+        events.iter().filter(|e| matches!(e.kind, EventKind::BranchFinished { .. })).count();
+    assert_eq!(finished, 4);
+    assert!(events.iter().any(|e| matches!(e.kind, EventKind::VoteTallied { .. })));
+    assert!(outcome.answer.is_some(), "no sample produced an answer: {:?}", outcome.stop);
+    assert!(outcome.spend.completion_tokens > 0);
+}
+
+/// The tokenizer written for the built-in model produces llama.cpp's tokens on real text.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tokenizer_matches_llama_cpp_token_for_token() {
+    let root = server_root();
+    require_server(&root).await;
+    let mut texts: Vec<String> = crate::data::jsonl("gsm8k_test_dev.jsonl")
+        .iter()
+        .take(40)
+        .map(|row| row["question"].as_str().unwrap().to_owned())
+        .collect();
+    texts.extend(
+        [
+            "  leading spaces",
+            "tabs\tand\r\nCRLF",
+            "naïve café — «déjà vu» 数学 🙂",
+            "I'm sure they'll've",
+            "x=3.14159e-10;\n\n\ny",
+        ]
+        .map(String::from),
+    );
+    let tokenizer = &model().loaded().weights().tokenizer;
+    let client = reqwest::Client::new();
+    for text in texts {
+        let body = serde_json::json!({ "content": text, "add_special": false });
+        let reply: serde_json::Value = client
+            .post(format!("{root}/tokenize"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let expected: Vec<u32> = reply["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_u64().unwrap() as u32)
+            .collect();
+        assert_eq!(tokenizer.encode(&text).unwrap(), expected, "{text:?}");
+    }
+}
