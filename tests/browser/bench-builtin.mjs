@@ -4,6 +4,7 @@
 // page's JS heap and the process's memory while generating.
 //
 //   scripts/build-builtin-web && node tests/browser/bench-builtin.mjs
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { launch, repoRoot, serve } from "./harness.mjs";
 
@@ -11,11 +12,21 @@ const MODEL = "/builtin/models/smollm2-135m.gguf";
 const QUESTION = "Janet's ducks lay 16 eggs per day. She eats three for breakfast every morning and bakes muffins for her friends every day with four. She sells the remainder at the farmers' market daily for $2 per fresh duck egg. How much in dollars does she make every day at the farmers' market?";
 const TOKENS = 128;
 
+// Resident memory of every Chromium process (page, Worker and browser), in MB: the honest figure
+// for "how much memory does the page take", which a JS heap reading would miss (wasm memory).
+function chromiumRssMb() {
+  const out = execFileSync("ps", ["-C", "chromium", "-o", "rss="], { encoding: "utf8" });
+  return out.split("\n").map(Number).filter(Boolean).reduce((a, b) => a + b, 0) / 1024;
+}
+
 const server = await serve(join(repoRoot, "web"));
 const browser = await launch();
 try {
   const page = await browser.newPage();
   await page.goto(server.url + "/");
+  const idleMb = chromiumRssMb();
+  let peakMb = idleMb;
+  const sampler = setInterval(() => { peakMb = Math.max(peakMb, chromiumRssMb()); }, 100);
   const ours = await page.evaluate(async ({ MODEL, QUESTION, TOKENS }) => {
     const { loadBuiltinModel } = await import("/builtin/builtin.js");
     const model = await loadBuiltinModel({ modelUrl: MODEL });
@@ -34,6 +45,7 @@ try {
     model.terminate();
     return { one, eight };
   }, { MODEL, QUESTION, TOKENS });
+  clearInterval(sampler);
   const wllama = await page.evaluate(async ({ MODEL, QUESTION, TOKENS }) => {
     const { Wllama } = await import("/node_modules/@wllama/wllama/esm/index.js");
     const wllama = new Wllama({ default: "/node_modules/@wllama/wllama/esm/wasm/wllama.wasm" });
@@ -57,6 +69,7 @@ try {
   console.log(`| thinkscale built-in (candle, SIMD128) | ${(ours.one / 1000).toFixed(2)} s | ${rate(ours.one)} | ${(ours.eight / 1000).toFixed(2)} s (${rate(ours.eight, 8)} tok/s) | ${(ours.eight / ours.one).toFixed(2)}× |`);
   console.log(`| @wllama/wllama 3.13.0 (llama.cpp) | ${(wllama.one / 1000).toFixed(2)} s | ${rate(wllama.one)} (decode ${wllama.perSecond.toFixed(1)}) | – | – |`);
   console.log(`\nours / wllama (wall, 1 × 128): ${(wllama.one / ours.one).toFixed(2)}×`);
+  console.log(`Chromium resident memory (all processes): ${idleMb.toFixed(0)} MB with the empty page, peak ${peakMb.toFixed(0)} MB while ours loaded the model and generated (incl. 8 × 128 batched)`);
 } finally {
   await browser.close();
   await server.close();

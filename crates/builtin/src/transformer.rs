@@ -141,7 +141,7 @@ fn attention(
     let group = heads / kv_heads;
     let q = q.reshape((batch, kv_heads, group * new, head_dim))?;
     let scale = 1.0 / (head_dim as f64).sqrt();
-    let mut scores = (q.matmul(&keys.contiguous()?.t()?)? * scale)?;
+    let mut scores = (q.matmul(&keys.t()?)? * scale)?;
     if let Some(mask) = mask {
         scores = scores
             .reshape((batch, kv_heads, group, new, total))?
@@ -149,7 +149,7 @@ fn attention(
             .reshape((batch, kv_heads, group * new, total))?;
     }
     let probabilities = candle_nn::ops::softmax_last_dim(&scores)?;
-    let out = probabilities.matmul(&values.contiguous()?)?;
+    let out = probabilities.matmul(&values)?;
     let out = out.reshape((batch, heads, new, head_dim))?.transpose(1, 2)?.reshape((
         batch,
         new,

@@ -15,6 +15,23 @@ use wasm_bindgen::prelude::*;
 use crate::generation::{Generation, Loaded};
 use crate::weights::Weights;
 
+/// What a step hands to the Worker script: `{delta: {choice, text}}` per text delta.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
+enum WorkerChunk {
+    Delta { choice: u32, text: String },
+}
+
+fn deltas(chunks: Vec<Chunk>) -> Vec<WorkerChunk> {
+    chunks
+        .into_iter()
+        .filter_map(|chunk| match chunk {
+            Chunk::Delta { choice, text, .. } => Some(WorkerChunk::Delta { choice, text }),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Serializes to plain JS objects (maps as objects, as JSON would).
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
@@ -90,13 +107,13 @@ impl WorkerGeneration {
     /// The next chunks (text deltas): the prefill's first, then one token per sample per call.
     pub fn step(&mut self) -> Result<JsValue, JsError> {
         if let Some(first) = self.first.take() {
-            return to_js(&first);
+            return to_js(&deltas(first));
         }
         let generation = self
             .generation
             .as_mut()
             .ok_or_else(|| JsError::new("this generation has already finished"))?;
-        to_js(&generation.step().map_err(js_error)?)
+        to_js(&deltas(generation.step().map_err(js_error)?))
     }
 
     /// The final response (the engine's `Response`); the generation cannot be stepped after.
