@@ -1,7 +1,7 @@
 //! Byte-level BPE tokenization, built from the vocabulary and merges stored in a GGUF file.
 //!
 //! SmolLM2 and Qwen2.5 both use GPT-2-style byte-level BPE: text is split into words
-//! ([`pretokenize`]), each word's UTF-8 bytes are mapped to printable characters, and adjacent
+//! ([`SplitRule`]), each word's UTF-8 bytes are mapped to printable characters, and adjacent
 //! symbols are merged in the order the merge list ranks them. Written here rather than taken from
 //! the `tokenizers` crate so the browser build stays small; `tests/builtin.rs` checks it token for
 //! token against llama.cpp's tokenizer on real text.
