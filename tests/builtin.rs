@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use thinkscale_builtin::BuiltinModel;
+use thinkscale_builtin::tokenizer::Tokenizer;
 use thinkscale_engine::model::{Chunk, FinishReason, Message, ModelErrorKind, Request, Response};
 use thinkscale_engine::prelude::*;
 use thinkscale_engine::strategy::{Sampling, SelfConsistency, StrategyConfig};
@@ -40,9 +41,10 @@ async fn generates_text_and_counts_its_tokens() {
 }
 
 /// The forward pass, tokenizer and chat template together: on the very file llama.cpp serves,
-/// greedy decoding follows llama.cpp token for token, and wherever the two part, llama.cpp's own
-/// log-probabilities show a near-tie (kernels sum in different orders, so a tie can go either way;
-/// a broken model parts early and by a wide margin).
+/// greedy decoding follows llama.cpp token for token, and wherever the two part (not before the
+/// fourth token), llama.cpp's own log-probabilities put our token within 0.25 nats of its choice:
+/// a near-tie, which kernels summing in different orders can tip either way. A broken model parts
+/// at once or by a wide margin (swapping the rotary layout fails this test).
 #[tokio::test(flavor = "multi_thread")]
 async fn greedy_tokens_follow_llama_cpp_on_the_same_weights() {
     let root = server_root();
@@ -50,7 +52,30 @@ async fn greedy_tokens_follow_llama_cpp_on_the_same_weights() {
     let file = std::env::var("THINKSCALE_SERVER_MODEL_FILE").expect(
         "set THINKSCALE_SERVER_MODEL_FILE to the GGUF file the server runs (scripts/test does)",
     );
-    let ours = BuiltinModel::open(file).unwrap();
+    assert_greedy_follows_llama_cpp(&root, &BuiltinModel::open(file).unwrap()).await;
+}
+
+/// Qwen2.5 (the `qwen2` architecture: attention biases, split rotary halves, its own split rule
+/// and default system message) against llama.cpp serving the same file.
+#[tokio::test(flavor = "multi_thread")]
+async fn qwen_tokenizes_and_decodes_like_llama_cpp() {
+    let root =
+        std::env::var("THINKSCALE_QWEN_URL").unwrap_or_else(|_| "http://127.0.0.1:8791".into());
+    require_server(&root).await;
+    let file = std::env::var("THINKSCALE_QWEN_MODEL_FILE").expect(
+        "set THINKSCALE_QWEN_MODEL_FILE to `scripts/models path qwen-0.5b` (scripts/test does)",
+    );
+    let qwen = BuiltinModel::open(file).unwrap();
+    let default_system = qwen.loaded().weights().template.default_system().map(str::to_owned);
+    assert_eq!(
+        default_system.as_deref(),
+        Some("You are Qwen, created by Alibaba Cloud. You are a helpful assistant.")
+    );
+    assert_tokenizer_matches_llama_cpp(&root, &qwen.loaded().weights().tokenizer).await;
+    assert_greedy_follows_llama_cpp(&root, &qwen).await;
+}
+
+async fn assert_greedy_follows_llama_cpp(root: &str, ours: &BuiltinModel) {
     let client = reqwest::Client::new();
     let mut identical = 0;
     for question in
@@ -69,7 +94,14 @@ async fn greedy_tokens_follow_llama_cpp_on_the_same_weights() {
             .json()
             .await
             .unwrap();
-        let theirs = reply["choices"][0]["logprobs"]["content"].as_array().unwrap().clone();
+        // llama.cpp lists the end-of-turn token too (empty text); ours does not.
+        let theirs: Vec<serde_json::Value> = reply["choices"][0]["logprobs"]["content"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["token"].as_str() != Some(""))
+            .cloned()
+            .collect();
         let request = ask(question).temperature(0.0).max_tokens(32).logprobs(true);
         let mine = ours.complete(request).await.unwrap().completions.remove(0).logprobs.unwrap();
         // Compare over the longer of the two: one ending early is a parting too.
@@ -91,7 +123,7 @@ async fn greedy_tokens_follow_llama_cpp_on_the_same_weights() {
             .find(|alt| alt["token"].as_str() == Some(our_token))
             .and_then(|alt| alt["logprob"].as_f64());
         assert!(
-            ours_there.is_some_and(|l| chosen - l < 0.1),
+            at >= 3 && ours_there.is_some_and(|l| chosen - l < 0.25),
             "{question}: parted at token {at}: ours {our_token:?}, llama.cpp {} (logprob {chosen}, ours there {ours_there:?})",
             their_entry["token"]
         );
@@ -226,6 +258,10 @@ async fn self_consistency_with_four_samples_runs_on_the_built_in_model() {
 async fn the_tokenizer_matches_llama_cpp_token_for_token() {
     let root = server_root();
     require_server(&root).await;
+    assert_tokenizer_matches_llama_cpp(&root, &model().loaded().weights().tokenizer).await;
+}
+
+async fn assert_tokenizer_matches_llama_cpp(root: &str, tokenizer: &Tokenizer) {
     let mut texts: Vec<String> = crate::data::jsonl("gsm8k_test_dev.jsonl")
         .iter()
         .take(40)
@@ -241,7 +277,6 @@ async fn the_tokenizer_matches_llama_cpp_token_for_token() {
         ]
         .map(String::from),
     );
-    let tokenizer = &model().loaded().weights().tokenizer;
     let client = reqwest::Client::new();
     for text in texts {
         let body = serde_json::json!({ "content": text, "add_special": false });

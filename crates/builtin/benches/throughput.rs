@@ -53,8 +53,14 @@ fn main() {
         "| samples × tokens | prefill | wall time | decode tok/s (all samples) | vs 1 sample |"
     );
     println!("|---|---|---|---|---|");
+    // `BENCH_SAMPLES=8` runs only that batch size (for profiling one shape).
+    let sizes: Vec<u32> = std::env::var("BENCH_SAMPLES")
+        .unwrap_or_else(|_| "1,4,8".into())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .collect();
     let (_, single, _) = time(1);
-    for n in [1u32, 4, 8] {
+    for n in sizes {
         let (prefill, total, prompt) = time(n);
         let decode = total - prefill;
         let rate = f64::from(n * (TOKENS - 1)) / decode.as_secs_f64();
