@@ -88,6 +88,9 @@ pub(crate) async fn run(args: RunArgs) -> Result<ExitCode, String> {
 
     let mut recording = RecordingSink::new();
     let mut labels = HashMap::new();
+    // Several branches can finish in one step, each followed by an unchanged tally: show a
+    // standing once, when it changes.
+    let mut last_vote = String::new();
     let json = args.json;
     let mut sink = |event: &Event| {
         if json {
@@ -95,6 +98,14 @@ pub(crate) async fn run(args: RunArgs) -> Result<ExitCode, String> {
                 println!("{line}");
             }
         } else if let Some(line) = describe(event, &mut labels) {
+            if matches!(event.kind, EventKind::VoteTallied { .. }) {
+                let standing =
+                    line.split_once("⚖").map_or(line.as_str(), |(_, votes)| votes).to_owned();
+                if standing == last_vote {
+                    return recording.event(event);
+                }
+                last_vote = standing;
+            }
             eprintln!("{line}");
         }
         recording.event(event)
