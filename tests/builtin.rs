@@ -12,7 +12,7 @@ use thinkscale_engine::model::{Chunk, FinishReason, Message, ModelErrorKind, Req
 use thinkscale_engine::prelude::*;
 use thinkscale_engine::strategy::{Sampling, SelfConsistency, StrategyConfig};
 
-use crate::support::{require_server, server_root};
+use crate::support::{post_json, require_server, server_root, token_ids};
 
 /// The re-quantized SmolLM2 (`THINKSCALE_BUILTIN_MODEL`, set by scripts/test from
 /// `scripts/models path smollm2-135m-q8`), loaded once for the whole module.
@@ -76,7 +76,6 @@ async fn qwen_tokenizes_and_decodes_like_llama_cpp() {
 }
 
 async fn assert_greedy_follows_llama_cpp(root: &str, ours: &BuiltinModel) {
-    let client = reqwest::Client::new();
     let mut identical = 0;
     for question in
         ["What is the capital of France?", "Write a haiku about rain.", "List three prime numbers."]
@@ -85,15 +84,7 @@ async fn assert_greedy_follows_llama_cpp(root: &str, ours: &BuiltinModel) {
             "messages": [{ "role": "user", "content": question }], "temperature": 0, "max_tokens": 32,
             "logprobs": true, "top_logprobs": 5,
         });
-        let reply: serde_json::Value = client
-            .post(format!("{root}/v1/chat/completions"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let reply = post_json(root, "/v1/chat/completions", &body).await;
         // llama.cpp lists the end-of-turn token too (empty text); ours does not.
         let theirs: Vec<serde_json::Value> = reply["choices"][0]["logprobs"]["content"]
             .as_array()
@@ -277,24 +268,8 @@ async fn assert_tokenizer_matches_llama_cpp(root: &str, tokenizer: &Tokenizer) {
         ]
         .map(String::from),
     );
-    let client = reqwest::Client::new();
     for text in texts {
-        let body = serde_json::json!({ "content": text, "add_special": false });
-        let reply: serde_json::Value = client
-            .post(format!("{root}/tokenize"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let expected: Vec<u32> = reply["tokens"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t.as_u64().unwrap() as u32)
-            .collect();
+        let expected = token_ids(root, &text).await;
         assert_eq!(tokenizer.encode(&text).unwrap(), expected, "{text:?}");
     }
 }

@@ -33,20 +33,32 @@ pub(crate) fn local_model(root: &str, slots: u32) -> OpenAiCompatible {
     OpenAiCompatible::new(config).expect("valid config")
 }
 
-/// Counts a text's tokens with the server's own tokenizer, independently of the provider.
-pub(crate) async fn tokenize(root: &str, text: &str) -> u64 {
-    let body = serde_json::json!({ "content": text, "add_special": false });
+/// POSTs JSON to the real server at `root` and returns its JSON reply (panicking on failure: tests).
+pub(crate) async fn post_json(
+    root: &str,
+    path: &str,
+    body: &serde_json::Value,
+) -> serde_json::Value {
     let client = reqwest::Client::new();
-    let reply: serde_json::Value = client
-        .post(format!("{root}/tokenize"))
-        .json(&body)
-        .send()
-        .await
-        .expect("tokenize")
+    let reply = client.post(format!("{root}{path}")).json(body).send().await;
+    reply
+        .unwrap_or_else(|e| panic!("POST {path}: {e}"))
         .json()
         .await
-        .expect("tokenize json");
-    reply["tokens"].as_array().expect("tokens").len() as u64
+        .unwrap_or_else(|e| panic!("POST {path}: {e}"))
+}
+
+/// The server's own token ids for a text (llama.cpp's `/tokenize`), independently of the provider.
+pub(crate) async fn token_ids(root: &str, text: &str) -> Vec<u32> {
+    let body = serde_json::json!({ "content": text, "add_special": false });
+    let reply = post_json(root, "/tokenize", &body).await;
+    let tokens = reply["tokens"].as_array().expect("tokens");
+    tokens.iter().map(|t| t.as_u64().expect("a token id") as u32).collect()
+}
+
+/// Counts a text's tokens with the server's own tokenizer, independently of the provider.
+pub(crate) async fn tokenize(root: &str, text: &str) -> u64 {
+    token_ids(root, text).await.len() as u64
 }
 
 /// Sums the usage of every finished branch in a trace.
