@@ -142,7 +142,7 @@ impl Generation {
             max_tokens,
             exact,
         };
-        generation.retire_finished(max_tokens)?;
+        generation.retire_finished()?;
         Ok(generation)
     }
 
@@ -178,7 +178,7 @@ impl Generation {
                 sample.record(&self.model.weights, token, logprob);
             }
         }
-        self.retire_finished(self.max_tokens)?;
+        self.retire_finished()?;
         Ok(self.drain_deltas())
     }
 
@@ -217,7 +217,7 @@ impl Generation {
     }
 
     /// Drops finished samples from the batch.
-    fn retire_finished(&mut self, max_tokens: u32) -> Result<(), Error> {
+    fn retire_finished(&mut self) -> Result<(), Error> {
         let stop_tokens = &self.model.weights.stop_tokens;
         let mut keep = Vec::with_capacity(self.rows.len());
         let mut rows = Vec::with_capacity(self.rows.len());
@@ -227,7 +227,7 @@ impl Generation {
                 let ended = sample.stream.stopped() || stop_tokens.contains(&sample.next);
                 if ended && !self.exact {
                     sample.finish = Some(FinishReason::Stop);
-                } else if sample.tokens >= max_tokens {
+                } else if sample.tokens >= self.max_tokens {
                     sample.finish = Some(FinishReason::Length);
                 }
             }

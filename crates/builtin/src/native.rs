@@ -124,13 +124,7 @@ impl BuiltinModel {
 
 impl Model for BuiltinModel {
     async fn complete(&self, request: Request) -> Result<Response, ModelError> {
-        let mut stream = std::pin::pin!(self.stream(request));
-        while let Some(chunk) = stream.next().await {
-            if let Chunk::Done(response) = chunk? {
-                return Ok(response);
-            }
-        }
-        Err(ModelError::new(ModelErrorKind::Other, "generation ended without a response"))
+        thinkscale_engine::model::response_of(self.stream(request)).await
     }
 
     fn stream(&self, request: Request) -> impl Stream<Item = Result<Chunk, ModelError>> + Send {

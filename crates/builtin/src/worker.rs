@@ -93,12 +93,6 @@ pub struct WorkerGeneration {
 
 #[wasm_bindgen]
 impl WorkerGeneration {
-    /// Prompt tokens of the request.
-    #[wasm_bindgen(js_name = promptTokens)]
-    pub fn prompt_tokens(&self) -> u32 {
-        self.generation.as_ref().map_or(0, Generation::prompt_tokens)
-    }
-
     /// Whether every sample has finished.
     pub fn done(&self) -> bool {
         self.generation.as_ref().is_none_or(Generation::is_done)

@@ -3,9 +3,7 @@
 
 use futures::{Stream, StreamExt};
 use thinkscale_engine::compat::{BoxStream, MaybeSend};
-use thinkscale_engine::model::{
-    Capabilities, Chunk, Model, ModelError, ModelErrorKind, Request, Response,
-};
+use thinkscale_engine::model::{Capabilities, Chunk, Model, ModelError, Request, Response};
 
 use crate::{Anthropic, ApiKey, Error, OpenAiCompatible, Transport};
 
@@ -32,7 +30,7 @@ impl<T: Transport> From<Anthropic<T>> for AnyModel<T> {
 
 impl<T: Transport> Model for AnyModel<T> {
     async fn complete(&self, request: Request) -> Result<Response, ModelError> {
-        last_response(self.stream(request)).await
+        thinkscale_engine::model::response_of(self.stream(request)).await
     }
 
     fn stream(
@@ -69,20 +67,6 @@ where
     return stream.boxed();
     #[cfg(target_arch = "wasm32")]
     return stream.boxed_local();
-}
-
-/// Drains a chunk stream and returns its final response.
-pub(crate) async fn last_response<S>(stream: S) -> Result<Response, ModelError>
-where
-    S: Stream<Item = Result<Chunk, ModelError>>,
-{
-    let mut stream = std::pin::pin!(stream);
-    while let Some(item) = stream.next().await {
-        if let Chunk::Done(response) = item? {
-            return Ok(response);
-        }
-    }
-    Err(ModelError::new(ModelErrorKind::Protocol, "the stream ended without a response"))
 }
 
 /// Validates a base URL and returns it without a trailing slash. A key may travel in clear text

@@ -30,7 +30,6 @@ pub struct Tokenizer {
     ids: HashMap<String, TokenId>,
     /// Each token's bytes (empty for control tokens, which decode to nothing).
     bytes: Vec<Vec<u8>>,
-    names: Vec<String>,
     /// `(left, right)` → `(rank, merged)`.
     merges: HashMap<(TokenId, TokenId), (u32, TokenId)>,
     /// The token of each single byte.
@@ -47,9 +46,7 @@ impl Tokenizer {
         merges: &[String],
         rule: SplitRule,
     ) -> Result<Self, Error> {
-        let ids: HashMap<String, TokenId> =
-            tokens.iter().enumerate().map(|(id, token)| (token.clone(), id as TokenId)).collect();
-        let bytes = tokens
+        let bytes: Vec<Vec<u8>> = tokens
             .iter()
             .enumerate()
             .map(|(id, token)| {
@@ -60,6 +57,8 @@ impl Tokenizer {
                 }
             })
             .collect();
+        let ids: HashMap<String, TokenId> =
+            tokens.into_iter().enumerate().map(|(id, token)| (token, id as TokenId)).collect();
         let mut byte_tokens = [None; 256];
         for (byte, slot) in byte_tokens.iter_mut().enumerate() {
             *slot = ids.get(&bytes::symbol_of(byte as u8).to_string()).copied();
@@ -78,12 +77,12 @@ impl Tokenizer {
             };
             merge_table.entry((l, r)).or_insert((rank as u32, merged));
         }
-        Ok(Self { ids, bytes, names: tokens, merges: merge_table, byte_tokens, rule })
+        Ok(Self { ids, bytes, merges: merge_table, byte_tokens, rule })
     }
 
     /// How many tokens the vocabulary has.
     pub fn vocab_size(&self) -> usize {
-        self.names.len()
+        self.bytes.len()
     }
 
     /// The id of a token spelled exactly `name` (control tokens included).

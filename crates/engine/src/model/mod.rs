@@ -75,6 +75,22 @@ pub trait Model: MaybeSend + MaybeSync {
     }
 }
 
+/// The final [`Response`] of a model's stream: for models that stream natively and implement
+/// [`Model::complete`] by draining [`Model::stream`]. Text deltas are skipped; a stream that ends
+/// without [`Chunk::Done`] is a protocol error.
+pub async fn response_of<S>(stream: S) -> Result<Response, ModelError>
+where
+    S: Stream<Item = Result<Chunk, ModelError>>,
+{
+    let mut stream = std::pin::pin!(stream);
+    while let Some(item) = stream.next().await {
+        if let Chunk::Done(response) = item? {
+            return Ok(response);
+        }
+    }
+    Err(ModelError::new(ModelErrorKind::Protocol, "the stream ended without a response"))
+}
+
 /// Forwards [`Model`] through a pointer type, so `&model` and `Arc<model>` are models too.
 macro_rules! forward_model {
     ($($pointer:ty),+) => {$(

@@ -198,7 +198,7 @@ impl<T: Transport> Inner<T> {
 
 impl<T: Transport> Model for Anthropic<T> {
     async fn complete(&self, request: Request) -> Result<Response, ModelError> {
-        crate::any::last_response(self.stream(request)).await
+        thinkscale_engine::model::response_of(self.stream(request)).await
     }
 
     fn stream(

@@ -312,7 +312,7 @@ impl<T: Transport> Inner<T> {
 
 impl<T: Transport> Model for OpenAiCompatible<T> {
     async fn complete(&self, request: Request) -> Result<Response, ModelError> {
-        crate::any::last_response(self.stream(request)).await
+        thinkscale_engine::model::response_of(self.stream(request)).await
     }
 
     fn stream(
