@@ -14,6 +14,7 @@ use crate::pricing::Pricing;
 
 /// Limits for one run. Every limit is optional; the default is unlimited.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Budget {
     /// Most model completions (every sample, judge call or step counts one).
@@ -78,6 +79,7 @@ impl Budget {
 
 /// Which limit stopped a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Limit {
     /// [`Budget::max_samples`].
@@ -92,6 +94,7 @@ pub enum Limit {
 
 /// What a run (or a branch) has spent so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct Spend {
     /// Completions started.

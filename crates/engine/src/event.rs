@@ -17,6 +17,7 @@ use crate::vote::{Standing, Tally};
 
 /// A node's id: its index in the run, in the order nodes started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(transparent)]
 pub struct NodeId(pub u32);
 
@@ -28,6 +29,7 @@ impl std::fmt::Display for NodeId {
 
 /// What a node is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum NodeKind {
     /// An independent attempt at the whole answer.
@@ -55,6 +57,7 @@ impl NodeKind {
 
 /// Why a run stopped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum StopReason {
     /// The strategy did all it planned.
@@ -85,6 +88,7 @@ pub enum StopReason {
 
 /// The result of a run, as returned and as recorded in its last event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Outcome {
     /// The final answer, if any branch gave one.
@@ -109,6 +113,7 @@ pub struct Outcome {
 
 /// One thing that happened in a run, stamped with the milliseconds since the run started.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(rename = "RunEvent"))]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     /// Milliseconds since the run started.
@@ -120,6 +125,7 @@ pub struct Event {
 
 /// What happened. Serialized with a `type` tag: `{"type": "branchStarted", "id": 3, …}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 #[non_exhaustive]
 pub enum EventKind {
@@ -130,6 +136,7 @@ pub enum EventKind {
         /// The strategy's name.
         strategy: String,
         /// The strategy's full configuration.
+        #[cfg_attr(feature = "typescript", ts(type = "StrategyConfig"))]
         config: serde_json::Value,
         /// The budget.
         budget: Budget,

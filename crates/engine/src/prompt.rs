@@ -12,6 +12,7 @@ use crate::model::Message;
 
 /// A question for a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Task {
     /// The question.
@@ -72,6 +73,7 @@ impl Task {
 
 /// A worked example shown to the model before the question (few-shot prompting).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Exemplar {
     /// The example question.
@@ -84,6 +86,7 @@ pub struct Exemplar {
 
 /// How a chain-of-thought prompt is put together.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Prompting {
     /// Worked examples (few-shot). Empty: zero-shot.

@@ -17,6 +17,7 @@ use crate::vote::Standing;
 
 /// Where a node is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum NodeStatus {
     /// Its model call is in flight.
@@ -31,6 +32,7 @@ pub enum NodeStatus {
 
 /// One node of the run's tree: a model call and what came of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(rename = "BranchNode"))]
 #[serde(rename_all = "camelCase")]
 pub struct Node {
     /// Its id.

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// The rule adaptive consistency uses to decide that the vote is settled.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(
     tag = "kind",
     rename_all = "camelCase",

@@ -18,6 +18,7 @@ pub const TRACE_VERSION: u32 = 1;
 
 /// A run's events, with a format marker and version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Trace {
     /// Always [`TRACE_FORMAT`].

@@ -14,6 +14,7 @@ use crate::event::NodeId;
 
 /// How much each sampled answer counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Weighting {
     /// One sample, one vote.
@@ -55,6 +56,7 @@ pub struct Ballot<'a> {
 
 /// The votes gathered by one answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Tally {
     /// The answer, as first written by the earliest sample that gave it.
@@ -71,6 +73,7 @@ pub struct Tally {
 /// leaves out which samples voted (each `branchFinished` says that), so that a run's trace grows
 /// linearly with its samples rather than quadratically.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Standing {
     /// The answer.

@@ -28,6 +28,7 @@ mod http;
 mod key;
 pub mod openai;
 mod retry;
+pub mod spec;
 pub mod sse;
 mod transport;
 
@@ -38,4 +39,5 @@ pub use http::{HttpRequest, HttpResponse, Transport};
 pub use key::ApiKey;
 pub use openai::{OpenAiCompatible, OpenAiConfig, TokenCounting};
 pub use retry::{RetryPolicy, Timeouts};
+pub use spec::{AnthropicSpec, GeminiSpec, OpenAiSpec, Preset, ProviderSpec};
 pub use transport::DefaultTransport;

@@ -15,6 +15,7 @@ use crate::model::FinishReason;
 
 /// A final answer taken from a completion.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Answer {
     /// The answer as the model wrote it (trimmed), for display.
@@ -26,6 +27,7 @@ pub struct Answer {
 /// How to find the final answer in a completion. Serializable: JS sends it as
 /// `{"kind": "number"}`, `{"kind": "choice", "letters": "ABCD"}`, `{"kind": "regex", "pattern": …}`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(
     tag = "kind",
     rename_all = "camelCase",
@@ -42,6 +44,7 @@ pub enum Extractor {
         /// Whether a text without any marker answers with its last number (only if the text ended
         /// normally, never when truncated). Default true.
         #[serde(default = "yes")]
+        #[cfg_attr(feature = "typescript", ts(as = "Option<bool>", optional))]
         last_number_fallback: bool,
     },
     /// The content of the last `\boxed{…}` only.
@@ -50,6 +53,7 @@ pub enum Extractor {
     Choice {
         /// The letters that are valid choices. Default `ABCDE`.
         #[serde(default = "default_letters")]
+        #[cfg_attr(feature = "typescript", ts(as = "Option<String>", optional))]
         letters: String,
     },
     /// The text after the last "the answer is" / "Answer:", up to the end of its sentence.

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The kind of a model failure. Stable: JS maps these to error codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum ModelErrorKind {
     /// Too many requests (HTTP 429); retry later.
@@ -51,6 +52,7 @@ impl ModelErrorKind {
 
 /// A failed model call. Serializable, because failures are part of a run's trace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 #[error("{}{}: {message}", kind.as_str(), status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
 pub struct ModelError {

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Role {
     /// Instructions that frame the conversation.
@@ -16,6 +17,7 @@ pub enum Role {
 
 /// One chat message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(rename = "ChatMessage"))]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
     /// Who wrote it.
@@ -41,6 +43,7 @@ impl Message {
 
 /// Reasoning effort levels, as OpenAI's `reasoning_effort` names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Effort {
     /// Minimal hidden reasoning.
@@ -53,6 +56,7 @@ pub enum Effort {
 
 /// How much a reasoning model may think before answering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Reasoning {
     /// An effort level (OpenAI `reasoning_effort`).
@@ -72,6 +76,7 @@ pub enum Reasoning {
 /// Built with [`Request::new`] and the chainable setters; every field that is `None` is left to
 /// the provider's default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields, rename = "ModelRequest"))]
 #[serde(rename_all = "camelCase")]
 pub struct Request {
     /// The conversation so far.

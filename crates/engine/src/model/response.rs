@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Why a completion ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum FinishReason {
     /// The model ended its answer (or produced a stop string).
@@ -19,6 +20,7 @@ pub enum FinishReason {
 /// Tokens consumed by one completion. `completion_tokens` counts visible output only; hidden
 /// reasoning is in `reasoning_tokens`, so the total is the sum of the three.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Usage {
     /// Prompt (input) tokens.
@@ -47,6 +49,7 @@ impl Usage {
 
 /// The log-probability of one generated token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct TokenLogprob {
     /// The token's text.
@@ -57,6 +60,7 @@ pub struct TokenLogprob {
 
 /// One generated answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct Completion {
     /// The visible text.
@@ -101,6 +105,7 @@ impl Completion {
 
 /// A model's answer to one request: one completion per requested choice.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(rename = "ModelResponse"))]
 #[serde(rename_all = "camelCase")]
 pub struct Response {
     /// The completions, in choice order.
@@ -109,6 +114,7 @@ pub struct Response {
 
 /// Which text a streamed delta belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Channel {
     /// The visible answer text.

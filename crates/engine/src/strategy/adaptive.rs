@@ -20,6 +20,7 @@ use crate::vote::Weighting;
 
 /// Sample in waves of `wave`, up to `max_samples`, until `rule` says the vote is settled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct AdaptiveConsistency {
     /// The most samples it may take. Default 16.

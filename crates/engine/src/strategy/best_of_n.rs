@@ -23,6 +23,7 @@ use crate::vote::Weighting;
 
 /// Who scores the candidates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(
     tag = "kind",
     rename_all = "camelCase",
@@ -66,6 +67,7 @@ impl Default for Judge {
 
 /// Sample `candidates` answers and return the one the judge scores highest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct BestOfN {
     /// How many candidates. Default 4.

@@ -68,6 +68,7 @@ where
 
 /// Any built-in strategy, chosen by its `kind` — the form JS and stored configs use.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum StrategyConfig {
     /// [`Direct`].

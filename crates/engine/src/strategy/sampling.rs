@@ -9,6 +9,7 @@ use crate::run::BranchPlan;
 
 /// How each completion is sampled. Unset fields take the strategy's default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Sampling {
     /// Temperature; unset: 0 for single-answer strategies, 0.7 for voting ones.

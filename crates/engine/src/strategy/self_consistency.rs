@@ -18,6 +18,7 @@ pub(crate) const MAX_SAMPLES: u32 = 4096;
 /// Sample `samples` chains of thought, at most `concurrency` at a time, and take the majority
 /// answer (optionally weighted).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct SelfConsistency {
     /// How many samples. Default 8.

@@ -11,6 +11,7 @@ use crate::run::{BranchPlan, Run, Step, Verdict};
 
 /// Ask once for the answer alone: the cheapest baseline.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Direct {
     /// Sampling (temperature defaults to 0).
@@ -19,6 +20,7 @@ pub struct Direct {
 
 /// Ask once for step-by-step reasoning, then the answer (Wei et al. 2022; Kojima et al. 2022).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct ChainOfThought {
     /// Sampling (temperature defaults to 0).

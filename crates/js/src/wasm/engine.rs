@@ -1,0 +1,375 @@
+//! The `Engine` class: a provider chosen from plain options, and `run` / `stream`, which turn a
+//! question and run options into the engine's strategy, task and budget, run it, and report every
+//! event to `onEvent` (or the stream) and the result to the promise.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use futures::Stream;
+use js_sys::{Function, Object, Promise, Reflect};
+use thinkscale_engine::model::{Capabilities, Chunk, Model, ModelError, Request, Response};
+use thinkscale_engine::{
+    Budget, CancelToken, ChainOfThought, Event, Flow, Pricing, RecordingSink, Runner, Sink,
+    Strategy, StrategyConfig, Task,
+};
+use thinkscale_providers::{AnyModel, ProviderSpec};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::AbortSignal;
+
+use super::builtin::builtin_provider;
+use super::clock::JsClock;
+use super::convert::{from_js, to_js};
+use super::failure::{abort_error, failure_to_js};
+use super::js_model::JsModel;
+use super::stream::{RunStream, StreamState};
+use crate::error::{ErrorCode, Failure};
+use crate::options::{EngineOptions, RunOptions, RunResult};
+
+/// The model an engine runs on.
+#[derive(Debug)]
+enum EngineModel {
+    /// An HTTP provider.
+    Remote(AnyModel),
+    /// A JavaScript function (custom provider or the built-in model's Worker).
+    Js(JsModel),
+}
+
+impl Model for EngineModel {
+    async fn complete(&self, request: Request) -> Result<Response, ModelError> {
+        match self {
+            Self::Remote(model) => model.complete(request).await,
+            Self::Js(model) => model.complete(request).await,
+        }
+    }
+
+    fn stream(&self, request: Request) -> impl Stream<Item = Result<Chunk, ModelError>> {
+        use futures::StreamExt;
+        match self {
+            Self::Remote(model) => model.stream(request).left_stream(),
+            Self::Js(model) => model.stream(request).right_stream(),
+        }
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        match self {
+            Self::Remote(model) => model.capabilities(),
+            Self::Js(model) => model.capabilities(),
+        }
+    }
+
+    fn id(&self) -> &str {
+        match self {
+            Self::Remote(model) => model.id(),
+            Self::Js(model) => model.id(),
+        }
+    }
+}
+
+/// What every run of an engine shares.
+#[derive(Debug)]
+struct Shared {
+    model: EngineModel,
+    budget: Budget,
+    price: Option<Pricing>,
+}
+
+/// Runs strategies on one model. `new Engine({ provider, budget?, pricing? })`.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct Engine {
+    shared: Rc<Shared>,
+}
+
+/// A run's inputs, checked.
+struct Prepared {
+    strategy: StrategyConfig,
+    task: Task,
+    budget: Budget,
+    signal: Option<AbortSignal>,
+    on_event: Option<Function>,
+}
+
+const RUN_OPTIONS: [&str; 7] =
+    ["strategy", "budget", "extractor", "system", "instruction", "signal", "onEvent"];
+const ENGINE_OPTIONS: [&str; 3] = ["provider", "budget", "pricing"];
+
+/// `object[key]` read as `T`, if it is set; the failure names `key`.
+fn optional<T: serde::de::DeserializeOwned>(
+    object: &JsValue,
+    key: &str,
+) -> Result<Option<T>, Failure> {
+    field(object, key).map(|value| from_js(&value, key)).transpose()
+}
+
+/// The value of `object[key]`, if it is set (not `undefined` or `null`).
+fn field(object: &JsValue, key: &str) -> Option<JsValue> {
+    Reflect::get(object, &key.into()).ok().filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+/// Rejects keys that are not options: a typo must not silently fall back to a default.
+fn check_keys(object: &JsValue, known: &[&str], what: &str) -> Result<(), Failure> {
+    let Some(object) = object.dyn_ref::<Object>() else {
+        return Err(Failure::config(what, "must be an object"));
+    };
+    for key in Object::keys(object).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !known.contains(&key.as_str()) {
+            return Err(Failure::config(
+                &key,
+                format!("is not one of the {what} (known: {})", known.join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn make_model(provider: &JsValue) -> Result<EngineModel, Failure> {
+    let kind = field(provider, "kind").and_then(|k| k.as_string()).unwrap_or_default();
+    match kind.as_str() {
+        "custom" => JsModel::from_provider(provider, "provider").map(EngineModel::Js),
+        "builtin" => {
+            let custom = builtin_provider(provider)?;
+            JsModel::from_provider(&custom, "provider").map(EngineModel::Js)
+        }
+        _ => {
+            let spec: ProviderSpec = from_js(provider, "provider")?;
+            Ok(EngineModel::Remote(spec.build()?))
+        }
+    }
+}
+
+impl Engine {
+    fn create(options: &JsValue) -> Result<Self, Failure> {
+        check_keys(options, &ENGINE_OPTIONS, "engine options")?;
+        let provider = field(options, "provider").ok_or_else(|| {
+            Failure::config(
+                "provider",
+                "is required: { kind: \"openai\" | \"anthropic\" | \"gemini\" | \"builtin\" | \"custom\", … }",
+            )
+        })?;
+        let model = make_model(&provider)?;
+        let data = EngineOptions {
+            provider: None,
+            budget: optional(options, "budget")?,
+            pricing: optional(options, "pricing")?,
+        };
+        let budget = data.budget.unwrap_or_default();
+        budget.validate().map_err(|e| Failure::from(e).in_field("budget"))?;
+        if let Some(price) = &data.pricing {
+            price.validate("pricing")?;
+        }
+        Ok(Self { shared: Rc::new(Shared { model, budget, price: data.pricing }) })
+    }
+
+    fn prepare(&self, question: String, options: Option<JsValue>) -> Result<Prepared, Failure> {
+        let options = options.filter(|o| !o.is_undefined() && !o.is_null());
+        let options = options.unwrap_or_else(|| Object::new().into());
+        check_keys(&options, &RUN_OPTIONS, "run options")?;
+        let signal = match field(&options, "signal") {
+            Some(signal) => Some(
+                signal
+                    .dyn_into::<AbortSignal>()
+                    .map_err(|_| Failure::config("signal", "must be an AbortSignal"))?,
+            ),
+            None => None,
+        };
+        let on_event = match field(&options, "onEvent") {
+            Some(callback) => Some(
+                callback
+                    .dyn_into::<Function>()
+                    .map_err(|_| Failure::config("onEvent", "must be a function"))?,
+            ),
+            None => None,
+        };
+        let parsed = RunOptions {
+            strategy: optional(&options, "strategy")?,
+            budget: optional(&options, "budget")?,
+            extractor: optional(&options, "extractor")?,
+            system: optional(&options, "system")?,
+            instruction: optional(&options, "instruction")?,
+            signal: None,
+            on_event: None,
+        };
+        let strategy = parsed
+            .strategy
+            .unwrap_or_else(|| StrategyConfig::ChainOfThought(ChainOfThought::default()));
+        let mut task = Task::new(question);
+        task.system = parsed.system;
+        task.instruction = parsed.instruction;
+        task.extractor = parsed.extractor.unwrap_or_default();
+        let prepared = Prepared {
+            strategy,
+            task,
+            budget: parsed.budget.unwrap_or(self.shared.budget),
+            signal,
+            on_event,
+        };
+        self.runner(&prepared, CancelToken::new())
+            .validate(&prepared.strategy, &prepared.task)
+            .map_err(|e| Failure::from(e).in_run_options(prepared.strategy.name()))?;
+        Ok(prepared)
+    }
+
+    fn runner(&self, prepared: &Prepared, cancel: CancelToken) -> Runner<&EngineModel> {
+        let runner = Runner::new(&self.shared.model)
+            .budget(prepared.budget)
+            .clock(Arc::new(JsClock::new()))
+            .cancel_token(cancel);
+        match self.shared.price {
+            Some(price) => runner.price(price),
+            None => runner,
+        }
+    }
+
+    /// Runs a prepared run to its result; the error is the value to reject with.
+    async fn execute(
+        self_: Engine,
+        prepared: Prepared,
+        stream: Option<Rc<RefCell<StreamState>>>,
+        cancel: CancelToken,
+    ) -> Result<JsValue, JsValue> {
+        let _listener = prepared.signal.as_ref().map(|signal| AbortListener::new(signal, &cancel));
+        if prepared.signal.as_ref().is_some_and(AbortSignal::aborted) {
+            return Err(abort_error(None));
+        }
+        let runner = self_.runner(&prepared, cancel);
+        let mut sink = JsSink {
+            recording: RecordingSink::new(),
+            on_event: prepared.on_event.clone(),
+            stream,
+            thrown: None,
+        };
+        let outcome = runner
+            .run(&prepared.strategy, &prepared.task, &mut sink)
+            .await
+            .map_err(|e| failure_to_js(&Failure::from(e), None))?;
+        if let Some(thrown) = sink.thrown {
+            return Err(thrown);
+        }
+        let result = RunResult::new(outcome, sink.recording.into_trace());
+        let result_js = to_js(&result).map_err(|e| JsValue::from(js_sys::Error::new(&e)))?;
+        match Failure::of_stop(&result.stop, result.answer.is_some()) {
+            Some(failure) if failure.code == ErrorCode::Aborted => {
+                Err(abort_error(Some(&result_js)))
+            }
+            Some(failure) => Err(failure_to_js(&failure, Some(&result_js))),
+            None => Ok(result_js),
+        }
+    }
+
+    fn clone_handle(&self) -> Engine {
+        Engine { shared: Rc::clone(&self.shared) }
+    }
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// An engine on one provider. Throws an `InvalidConfigError` naming the option at fault.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "EngineOptions")] options: JsValue,
+    ) -> Result<Engine, JsValue> {
+        Self::create(&options).map_err(|f| failure_to_js(&f, None))
+    }
+
+    /// The model's id (as traces record it and prices are looked up).
+    #[wasm_bindgen(getter)]
+    pub fn model(&self) -> String {
+        self.shared.model.id().to_owned()
+    }
+
+    /// Runs a strategy on a question. Resolves to the result; rejects with an `InvalidConfigError`
+    /// before anything runs, with an `AbortError` when `signal` aborts, and with the failure's
+    /// code when the run ends without an answer (`error.result` holds what it did).
+    #[wasm_bindgen(unchecked_return_type = "Promise<RunResult>")]
+    pub fn run(
+        &self,
+        question: String,
+        #[wasm_bindgen(unchecked_param_type = "RunOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        match self.prepare(question, options) {
+            Ok(prepared) => wasm_bindgen_futures::future_to_promise(Self::execute(
+                self.clone_handle(),
+                prepared,
+                None,
+                CancelToken::new(),
+            )),
+            Err(failure) => Promise::reject(&failure_to_js(&failure, None)),
+        }
+    }
+
+    /// The same run as an async iterator of its events. Invalid options throw at once; leaving
+    /// the loop early aborts the run.
+    #[wasm_bindgen(unchecked_return_type = "AsyncIterableIterator<RunEvent>")]
+    pub fn stream(
+        &self,
+        question: String,
+        #[wasm_bindgen(unchecked_param_type = "RunOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let prepared = self.prepare(question, options).map_err(|f| failure_to_js(&f, None))?;
+        let state = Rc::new(RefCell::new(StreamState::default()));
+        let cancel = CancelToken::new();
+        let run =
+            Self::execute(self.clone_handle(), prepared, Some(Rc::clone(&state)), cancel.clone());
+        let ending = Rc::clone(&state);
+        wasm_bindgen_futures::spawn_local(async move {
+            let end = run.await.map(drop);
+            ending.borrow_mut().finish(end);
+        });
+        Ok(RunStream::iterator(state, cancel))
+    }
+}
+
+/// Records every event, forwards it to `onEvent` and to the stream, and stops the run if
+/// `onEvent` throws (the run then rejects with what it threw).
+struct JsSink {
+    recording: RecordingSink,
+    on_event: Option<Function>,
+    stream: Option<Rc<RefCell<StreamState>>>,
+    thrown: Option<JsValue>,
+}
+
+impl Sink for JsSink {
+    fn event(&mut self, event: &Event) -> Flow {
+        self.recording.event(event);
+        if self.on_event.is_none() && self.stream.is_none() {
+            return Flow::Continue;
+        }
+        let Ok(value) = to_js(event) else { return Flow::Continue };
+        if let Some(callback) = &self.on_event
+            && let Err(thrown) = callback.call1(&JsValue::UNDEFINED, &value)
+        {
+            self.thrown.get_or_insert(thrown);
+            return Flow::Stop;
+        }
+        if let Some(stream) = &self.stream {
+            stream.borrow_mut().push(value);
+        }
+        Flow::Continue
+    }
+}
+
+/// Cancels the run when the signal aborts; removes its listener when dropped.
+struct AbortListener {
+    signal: AbortSignal,
+    callback: Closure<dyn FnMut()>,
+}
+
+impl AbortListener {
+    fn new(signal: &AbortSignal, cancel: &CancelToken) -> Self {
+        let cancel = cancel.clone();
+        let callback = Closure::<dyn FnMut()>::new(move || cancel.cancel());
+        let _ = signal.add_event_listener_with_callback("abort", callback.as_ref().unchecked_ref());
+        Self { signal: signal.clone(), callback }
+    }
+}
+
+impl Drop for AbortListener {
+    fn drop(&mut self) {
+        let _ = self
+            .signal
+            .remove_event_listener_with_callback("abort", self.callback.as_ref().unchecked_ref());
+    }
+}

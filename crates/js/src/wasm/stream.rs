@@ -1,0 +1,133 @@
+//! [`RunStream`]: a run as an async iterator of events (`for await (const e of engine.stream(…))`).
+//!
+//! The run pushes events into a queue; `next()` takes from it or waits for the next one. When the
+//! run ends, the iterator is done — or, if the run rejected (aborted, no answer), `next()` rejects
+//! with the same error the promise of `engine.run` would have. Leaving the loop early (`break`
+//! calls `return()`) aborts the run.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise, Reflect};
+use thinkscale_engine::CancelToken;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(inline_js = "export function asyncIterable(it) { \
+    it[Symbol.asyncIterator] = function () { return this; }; return it; }")]
+extern "C" {
+    /// Makes the iterator usable with `for await`.
+    #[wasm_bindgen(js_name = asyncIterable)]
+    fn async_iterable(iterator: JsValue) -> JsValue;
+}
+
+/// The queue between a running run and its iterator.
+#[derive(Debug, Default)]
+pub(crate) struct StreamState {
+    events: VecDeque<JsValue>,
+    /// How the run ended, once it has and the iterator has not yet reported it.
+    end: Option<Result<(), JsValue>>,
+    /// A `next()` waiting for an event: its promise's resolve and reject.
+    waiting: Option<(Function, Function)>,
+    /// The consumer called `return()`: events and the ending are dropped.
+    closed: bool,
+}
+
+fn iterator_result(value: &JsValue, done: bool) -> JsValue {
+    let result = Object::new();
+    let _ = Reflect::set(&result, &"value".into(), value);
+    let _ = Reflect::set(&result, &"done".into(), &done.into());
+    result.into()
+}
+
+impl StreamState {
+    /// Hands an event to a waiting `next()`, or queues it.
+    pub(crate) fn push(&mut self, event: JsValue) {
+        if self.closed {
+            return;
+        }
+        match self.waiting.take() {
+            Some((resolve, _)) => {
+                let _ = resolve.call1(&JsValue::UNDEFINED, &iterator_result(&event, false));
+            }
+            None => self.events.push_back(event),
+        }
+    }
+
+    /// Records how the run ended; a waiting `next()` learns it now.
+    pub(crate) fn finish(&mut self, end: Result<(), JsValue>) {
+        if self.closed {
+            return;
+        }
+        match (self.waiting.take(), end) {
+            (Some((resolve, _)), Ok(())) => {
+                let _ =
+                    resolve.call1(&JsValue::UNDEFINED, &iterator_result(&JsValue::UNDEFINED, true));
+                self.closed = true;
+            }
+            (Some((_, reject)), Err(error)) => {
+                let _ = reject.call1(&JsValue::UNDEFINED, &error);
+                self.closed = true;
+            }
+            (None, end) => self.end = Some(end),
+        }
+    }
+}
+
+/// The iterator `engine.stream()` returns.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct RunStream {
+    state: Rc<RefCell<StreamState>>,
+    cancel: CancelToken,
+}
+
+impl RunStream {
+    /// An iterator over the events pushed into `state`; `cancel` stops the run behind it.
+    pub(crate) fn iterator(state: Rc<RefCell<StreamState>>, cancel: CancelToken) -> JsValue {
+        async_iterable(Self { state, cancel }.into())
+    }
+}
+
+#[wasm_bindgen]
+impl RunStream {
+    /// The next event; `{ done: true }` after the run ended.
+    #[wasm_bindgen(unchecked_return_type = "Promise<IteratorResult<RunEvent, undefined>>")]
+    pub fn next(&self) -> Promise {
+        let mut state = self.state.borrow_mut();
+        if let Some(event) = state.events.pop_front() {
+            return Promise::resolve(&iterator_result(&event, false));
+        }
+        let done = || Promise::resolve(&iterator_result(&JsValue::UNDEFINED, true));
+        if state.closed {
+            return done();
+        }
+        match state.end.take() {
+            Some(Ok(())) => {
+                state.closed = true;
+                done()
+            }
+            Some(Err(error)) => {
+                state.closed = true;
+                Promise::reject(&error)
+            }
+            None => Promise::new(&mut |resolve, reject| state.waiting = Some((resolve, reject))),
+        }
+    }
+
+    /// Stops the run and ends the iteration (what `break` in a `for await` loop calls).
+    #[wasm_bindgen(
+        js_name = "return",
+        unchecked_return_type = "Promise<IteratorResult<RunEvent, undefined>>"
+    )]
+    pub fn finish_early(&self) -> Promise {
+        self.cancel.cancel();
+        let mut state = self.state.borrow_mut();
+        state.closed = true;
+        state.events.clear();
+        if let Some((resolve, _)) = state.waiting.take() {
+            let _ = resolve.call1(&JsValue::UNDEFINED, &iterator_result(&JsValue::UNDEFINED, true));
+        }
+        Promise::resolve(&iterator_result(&JsValue::UNDEFINED, true))
+    }
+}
