@@ -265,6 +265,13 @@ impl Engine {
 }
 
 #[wasm_bindgen]
+extern "C" {
+    /// The run options object, typed for TypeScript (read field by field in `prepare`).
+    #[wasm_bindgen(typescript_type = "RunOptions")]
+    pub type RunOptionsArg;
+}
+
+#[wasm_bindgen]
 impl Engine {
     /// An engine on one provider. Throws an `InvalidConfigError` naming the option at fault.
     #[wasm_bindgen(constructor)]
@@ -284,12 +291,8 @@ impl Engine {
     /// before anything runs, with an `AbortError` when `signal` aborts, and with the failure's
     /// code when the run ends without an answer (`error.result` holds what it did).
     #[wasm_bindgen(unchecked_return_type = "Promise<RunResult>")]
-    pub fn run(
-        &self,
-        question: String,
-        #[wasm_bindgen(unchecked_param_type = "RunOptions")] options: Option<JsValue>,
-    ) -> Promise {
-        match self.prepare(question, options) {
+    pub fn run(&self, question: String, options: Option<RunOptionsArg>) -> Promise {
+        match self.prepare(question, options.map(JsValue::from)) {
             Ok(prepared) => wasm_bindgen_futures::future_to_promise(Self::execute(
                 self.clone_handle(),
                 prepared,
@@ -306,9 +309,11 @@ impl Engine {
     pub fn stream(
         &self,
         question: String,
-        #[wasm_bindgen(unchecked_param_type = "RunOptions")] options: Option<JsValue>,
+        options: Option<RunOptionsArg>,
     ) -> Result<JsValue, JsValue> {
-        let prepared = self.prepare(question, options).map_err(|f| failure_to_js(&f, None))?;
+        let prepared = self
+            .prepare(question, options.map(JsValue::from))
+            .map_err(|f| failure_to_js(&f, None))?;
         let state = Rc::new(RefCell::new(StreamState::default()));
         let cancel = CancelToken::new();
         let run =

@@ -11,7 +11,7 @@ mod stream;
 mod trace;
 
 pub use builtin::register_builtin_loader;
-pub use engine::Engine;
+pub use engine::{Engine, RunOptionsArg};
 pub use stream::RunStream;
 pub use trace::{export_trace, import_trace, replay_trace};
 
@@ -19,4 +19,4 @@ pub use trace::{export_trace, import_trace, replay_trace};
 /// declarations refer to, imported from where the npm package puts them.
 #[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
 const TYPES: &str =
-    r#"import type { EngineOptions, RunOptions, RunResult, RunEvent, Trace } from "../types";"#;
+    r#"import type { EngineOptions, RunOptions, RunResult, RunEvent, Trace } from "../types.js";"#;
