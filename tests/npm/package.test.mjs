@@ -265,6 +265,31 @@ test("a custom provider plugs in a JS function: streamed deltas, n, errors, abor
   assert.ok(aborted, "the provider's own signal was aborted");
 });
 
+test("a throwing onEvent stops the run and rejects with what it threw; a failing stream throws", async () => {
+  let calls = 0;
+  const engine = new thinkscale.Engine({
+    provider: { kind: "custom", generate: async () => { calls++; return "The answer is: 1"; } },
+  });
+  const thrown = new RangeError("the UI gave up");
+  const error = await engine.run("q", {
+    strategy: { kind: "selfConsistency", samples: 6, concurrency: 1 },
+    onEvent: (event) => { if (event.type === "branchFinished") throw thrown; },
+  }).catch((e) => e);
+  assert.equal(error, thrown);
+  assert.equal(calls, 1, "no sample started after the callback threw");
+
+  const failing = new thinkscale.Engine({
+    provider: { kind: "custom", generate: async () => { throw Object.assign(new Error("nope"), { status: 403 }); } },
+  });
+  const seen = [];
+  const streamError = await (async () => {
+    for await (const event of failing.stream("q")) seen.push(event.type);
+  })().catch((e) => e);
+  assert.equal(streamError.code, "auth");
+  assert.deepEqual(seen.slice(0, 2), ["runStarted", "branchStarted"]);
+  assert.equal(seen.at(-1), "runFinished", "every event came before the error");
+});
+
 test("traces that do not describe a run are refused with the event at fault", () => {
   assert.throws(() => thinkscale.importTrace("{}"), { name: "InvalidTraceError", code: "invalid_trace" });
   assert.throws(() => thinkscale.importTrace({ format: "thinkscale.trace", version: 1, events: [{ atMs: 0, type: "runFinished", outcome: {} }] }),
