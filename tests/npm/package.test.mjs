@@ -128,6 +128,7 @@ test("invalid configuration is rejected up front, naming the field", async () =>
     [() => new thinkscale.Engine({ provider: { kind: "cohere", model: "m" } }), "provider"],
     [() => new thinkscale.Engine({ provider: { kind: "openai", baseURL: "http://example.com/v1", apiKey: "k", model: "m" } }), "provider.base_url"],
     [() => new thinkscale.Engine({ provider: { kind: "custom" } }), "provider.generate"],
+    [() => new thinkscale.Engine({ provider: { kind: "custom", generate() {}, maxn: 2 } }), "provider"],
     [() => new thinkscale.Engine({ provider: { kind: "builtin", model: "m.gguf" } }), "provider.kind"],
     [() => new thinkscale.Engine({ provider: { kind: "custom", generate() {} }, budget: { maxTokens: -1 } }), "budget"],
     [() => new thinkscale.Engine({ provider: { kind: "custom", generate() {} }, bugdet: {} }), "bugdet"],

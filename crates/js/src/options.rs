@@ -81,7 +81,7 @@ pub struct ProviderOptionsType;
 /// or an in-house model plug in here.
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "typegen", derive(ts_rs::TS), ts(optional_fields))]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CustomProvider {
     /// Always `"custom"`.
     #[cfg_attr(feature = "typegen", ts(type = "\"custom\""))]
@@ -144,7 +144,7 @@ pub struct Delta {
 /// Browser only — it runs in a Web Worker.
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "typegen", derive(ts_rs::TS), ts(optional_fields))]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BuiltinProvider {
     /// Always `"builtin"`.
     #[cfg_attr(feature = "typegen", ts(type = "\"builtin\""))]

@@ -225,7 +225,7 @@ impl Engine {
 
     /// Runs a prepared run to its result; the error is the value to reject with.
     async fn execute(
-        self_: Engine,
+        engine: Engine,
         prepared: Prepared,
         stream: Option<Rc<RefCell<StreamState>>>,
         cancel: CancelToken,
@@ -234,7 +234,7 @@ impl Engine {
         if prepared.signal.as_ref().is_some_and(AbortSignal::aborted) {
             return Err(abort_error(None));
         }
-        let runner = self_.runner(&prepared, cancel);
+        let runner = engine.runner(&prepared, cancel);
         let mut sink = JsSink {
             recording: RecordingSink::new(),
             on_event: prepared.on_event.clone(),
