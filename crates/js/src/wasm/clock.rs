@@ -22,13 +22,19 @@ extern "C" {
 
 /// Monotonic time from `performance.now()`, relative to the clock's creation.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct JsClock {
+pub struct JsClock {
     origin_ms: f64,
+}
+
+impl Default for JsClock {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl JsClock {
     /// A clock whose origin is now.
-    pub(crate) fn new() -> Self {
+    pub fn new() -> Self {
         Self { origin_ms: now_ms() }
     }
 }

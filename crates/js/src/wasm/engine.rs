@@ -6,71 +6,28 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use futures::Stream;
 use js_sys::{Function, Object, Promise, Reflect};
-use thinkscale_engine::model::{Capabilities, Chunk, Model, ModelError, Request, Response};
+use thinkscale_engine::model::Model;
 use thinkscale_engine::{
     Budget, CancelToken, ChainOfThought, Event, Flow, Pricing, RecordingSink, Runner, Sink,
     Strategy, StrategyConfig, Task,
 };
-use thinkscale_providers::{AnyModel, ProviderSpec};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
 
-use super::builtin::builtin_provider;
 use super::clock::JsClock;
 use super::convert::{from_js, to_js};
 use super::failure::{abort_error, failure_to_js};
-use super::js_model::JsModel;
+use super::model::ProviderModel;
 use super::stream::{RunStream, StreamState};
 use crate::error::{ErrorCode, Failure};
 use crate::options::{EngineOptions, RunOptions, RunResult};
 
-/// The model an engine runs on.
-#[derive(Debug)]
-enum EngineModel {
-    /// An HTTP provider.
-    Remote(AnyModel),
-    /// A JavaScript function (custom provider or the built-in model's Worker).
-    Js(JsModel),
-}
-
-impl Model for EngineModel {
-    async fn complete(&self, request: Request) -> Result<Response, ModelError> {
-        match self {
-            Self::Remote(model) => model.complete(request).await,
-            Self::Js(model) => model.complete(request).await,
-        }
-    }
-
-    fn stream(&self, request: Request) -> impl Stream<Item = Result<Chunk, ModelError>> {
-        use futures::StreamExt;
-        match self {
-            Self::Remote(model) => model.stream(request).left_stream(),
-            Self::Js(model) => model.stream(request).right_stream(),
-        }
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        match self {
-            Self::Remote(model) => model.capabilities(),
-            Self::Js(model) => model.capabilities(),
-        }
-    }
-
-    fn id(&self) -> &str {
-        match self {
-            Self::Remote(model) => model.id(),
-            Self::Js(model) => model.id(),
-        }
-    }
-}
-
 /// What every run of an engine shares.
 #[derive(Debug)]
 struct Shared {
-    model: EngineModel,
+    model: ProviderModel,
     budget: Budget,
     price: Option<Pricing>,
 }
@@ -125,21 +82,6 @@ fn check_keys(object: &JsValue, known: &[&str], what: &str) -> Result<(), Failur
     Ok(())
 }
 
-fn make_model(provider: &JsValue) -> Result<EngineModel, Failure> {
-    let kind = field(provider, "kind").and_then(|k| k.as_string()).unwrap_or_default();
-    match kind.as_str() {
-        "custom" => JsModel::from_provider(provider, "provider").map(EngineModel::Js),
-        "builtin" => {
-            let custom = builtin_provider(provider)?;
-            JsModel::from_provider(&custom, "provider").map(EngineModel::Js)
-        }
-        _ => {
-            let spec: ProviderSpec = from_js(provider, "provider")?;
-            Ok(EngineModel::Remote(spec.build()?))
-        }
-    }
-}
-
 impl Engine {
     fn create(options: &JsValue) -> Result<Self, Failure> {
         check_keys(options, &ENGINE_OPTIONS, "engine options")?;
@@ -149,7 +91,7 @@ impl Engine {
                 "is required: { kind: \"openai\" | \"anthropic\" | \"gemini\" | \"builtin\" | \"custom\", … }",
             )
         })?;
-        let model = make_model(&provider)?;
+        let model = ProviderModel::from_options(&provider)?;
         let data = EngineOptions {
             provider: None,
             budget: optional(options, "budget")?,
@@ -212,7 +154,7 @@ impl Engine {
         Ok(prepared)
     }
 
-    fn runner(&self, prepared: &Prepared, cancel: CancelToken) -> Runner<&EngineModel> {
+    fn runner(&self, prepared: &Prepared, cancel: CancelToken) -> Runner<&ProviderModel> {
         let runner = Runner::new(&self.shared.model)
             .budget(prepared.budget)
             .clock(Arc::new(JsClock::new()))

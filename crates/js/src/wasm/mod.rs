@@ -7,11 +7,14 @@ mod convert;
 mod engine;
 mod failure;
 mod js_model;
+mod model;
 mod stream;
 mod trace;
 
 pub use builtin::register_builtin_loader;
+pub use clock::JsClock;
 pub use engine::{Engine, RunOptionsArg};
+pub use model::ProviderModel;
 pub use stream::RunStream;
 pub use trace::{export_trace, import_trace, replay_trace};
 

@@ -1,0 +1,79 @@
+//! [`ProviderModel`]: the engine [`Model`] behind a `provider` option — an HTTP provider of the
+//! providers crate, or a JavaScript function (`custom`, and `builtin`, which the package's
+//! browser entry turns into one). The `Engine` class and the live view both run on it.
+
+use futures::Stream;
+use thinkscale_engine::model::{Capabilities, Chunk, Model, ModelError, Request, Response};
+use thinkscale_providers::{AnyModel, ProviderSpec};
+use wasm_bindgen::JsValue;
+
+use super::builtin::builtin_provider;
+use super::convert::from_js;
+use super::js_model::JsModel;
+use crate::error::Failure;
+
+/// The model an engine runs on, made from a `provider` option.
+#[derive(Debug)]
+pub struct ProviderModel(Inner);
+
+/// The two kinds of model behind a provider option.
+#[derive(Debug)]
+enum Inner {
+    /// An HTTP provider.
+    Remote(AnyModel),
+    /// A JavaScript function (custom provider or the built-in model's Worker).
+    Js(JsModel),
+}
+
+impl Model for ProviderModel {
+    async fn complete(&self, request: Request) -> Result<Response, ModelError> {
+        match &self.0 {
+            Inner::Remote(model) => model.complete(request).await,
+            Inner::Js(model) => model.complete(request).await,
+        }
+    }
+
+    fn stream(&self, request: Request) -> impl Stream<Item = Result<Chunk, ModelError>> {
+        use futures::StreamExt;
+        match &self.0 {
+            Inner::Remote(model) => model.stream(request).left_stream(),
+            Inner::Js(model) => model.stream(request).right_stream(),
+        }
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        match &self.0 {
+            Inner::Remote(model) => model.capabilities(),
+            Inner::Js(model) => model.capabilities(),
+        }
+    }
+
+    fn id(&self) -> &str {
+        match &self.0 {
+            Inner::Remote(model) => model.id(),
+            Inner::Js(model) => model.id(),
+        }
+    }
+}
+
+impl ProviderModel {
+    /// The model a `provider` option describes (`{ kind: "openai" | "anthropic" | "gemini" |
+    /// "builtin" | "custom", … }`); the failure names the field at fault.
+    pub fn from_options(provider: &JsValue) -> Result<Self, Failure> {
+        let kind = js_sys::Reflect::get(provider, &"kind".into())
+            .ok()
+            .and_then(|k| k.as_string())
+            .unwrap_or_default();
+        match kind.as_str() {
+            "custom" => JsModel::from_provider(provider, "provider").map(|m| Self(Inner::Js(m))),
+            "builtin" => {
+                let custom = builtin_provider(provider)?;
+                JsModel::from_provider(&custom, "provider").map(|m| Self(Inner::Js(m)))
+            }
+            _ => {
+                let spec: ProviderSpec = from_js(provider, "provider")?;
+                Ok(Self(Inner::Remote(spec.build()?)))
+            }
+        }
+    }
+}
