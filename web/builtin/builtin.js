@@ -56,3 +56,27 @@ export function loadBuiltinModel({ modelUrl, context = 2048, workerUrl = new URL
     terminate() { worker.terminate(); },
   }));
 }
+
+/**
+ * The built-in model as a thinkscale custom provider (`{ kind: "custom", generate, … }`): the
+ * Worker starts and the weights load on the first request; a failed load is retried by the next.
+ * @param {{model: string, context?: number, onProgress?: (p: {loaded: number, total: number}) => void}} options
+ */
+export function builtinProvider({ model, context, onProgress }) {
+  let loading;
+  const name = model.split("/").pop().replace(/\.gguf$/i, "") || "builtin";
+  return {
+    kind: "custom",
+    id: `builtin:${name}`,
+    maxN: 16,
+    logprobs: true,
+    async generate(request, { signal, onDelta }) {
+      loading ??= loadBuiltinModel({ modelUrl: model, context, onProgress }).catch((error) => {
+        loading = undefined;
+        throw error;
+      });
+      const handle = await loading;
+      return handle.generate(request, { signal, onChunk: (chunk) => chunk.delta && onDelta(chunk.delta) });
+    },
+  };
+}

@@ -29,6 +29,10 @@ pub struct BranchPlan {
     pub parent: Option<NodeId>,
     /// A short human label.
     pub label: String,
+    /// Numbers the plan's choices: with `Some(k)`, choice `i` is labelled `{label} {k + i}` (so
+    /// eight samples in one request are `sample 1` … `sample 8`); with `None`, the nodes of a
+    /// multi-choice plan are `{label} (i of n)`.
+    pub first_number: Option<u32>,
     /// The request.
     pub request: Request,
 }
@@ -239,10 +243,10 @@ impl<'r, M: Model> Run<'r, M> {
             .map(|choice| {
                 let id =
                     NodeId(u32::try_from(self.journal.state().nodes.len()).unwrap_or(u32::MAX));
-                let label = if choices > 1 {
-                    format!("{} ({} of {choices})", plan.label, choice + 1)
-                } else {
-                    plan.label.clone()
+                let label = match plan.first_number {
+                    Some(first) => format!("{} {}", plan.label, first.saturating_add(choice)),
+                    None if choices > 1 => format!("{} ({} of {choices})", plan.label, choice + 1),
+                    None => plan.label.clone(),
                 };
                 self.journal.emit(EventKind::BranchStarted {
                     id,

@@ -157,6 +157,7 @@ impl Strategy for BestOfN {
                         kind: NodeKind::Judge,
                         parent: Some(id),
                         label,
+                        first_number: None,
                         request,
                     }])
                 }

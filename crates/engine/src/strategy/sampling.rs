@@ -97,7 +97,8 @@ pub(crate) fn sample_plans(
         plans.push(BranchPlan {
             kind: NodeKind::Sample,
             parent: None,
-            label: format!("sample {}", index + 1),
+            label: "sample".to_owned(),
+            first_number: Some(index + 1),
             request,
         });
         index += n;
@@ -117,7 +118,7 @@ mod tests {
             plans.iter().map(|p| (p.request.n, p.request.seed)).collect();
         assert_eq!(shape, [(2, Some(102)), (2, Some(104)), (1, Some(106))]);
         assert!(plans.iter().all(|p| p.request.logprobs && p.request.temperature == Some(0.7)));
-        assert_eq!(plans[0].label, "sample 3");
+        assert_eq!((plans[0].label.as_str(), plans[0].first_number), ("sample", Some(3)));
     }
 
     #[test]

@@ -40,6 +40,7 @@ async fn single<M: Model>(
         kind: NodeKind::Sample,
         parent: None,
         label: label.to_owned(),
+        first_number: None,
         request: sampling.request(messages, 0.0, 0),
     };
     let started = run.drive(vec![plan], 1, |_, _| Step::Continue).await;

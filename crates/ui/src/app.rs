@@ -1,0 +1,238 @@
+//! The demo: question, strategy and model settings, the live run (or two side by side to
+//! compare strategies), the status line with the model's download progress, and the trace panel.
+
+use leptos::prelude::*;
+use thinkscale_engine::{Budget, CancelToken};
+
+use crate::charts::{BudgetMeter, Verdict, VoteChart, stop_words};
+use crate::controls::{
+    ProviderPanel, ProviderSettings, QuestionBox, StrategyPicker, StrategySettings,
+};
+use crate::live::LiveRun;
+use crate::run::{Phase, RunSpec, run, start};
+use crate::trace_panel::TracePanel;
+
+/// The stylesheet, inlined so that it also applies inside an embed's shadow root.
+pub const STYLE: &str = include_str!("style.css");
+
+/// Where the demo finds the built-in model's script and weights (relative to the page).
+#[derive(Debug, Clone)]
+pub struct Assets {
+    /// The directory of `builtin.js` and its Worker.
+    pub builtin: String,
+    /// The weights' URL.
+    pub model: String,
+}
+
+impl Default for Assets {
+    fn default() -> Self {
+        Self { builtin: "./builtin".into(), model: "./builtin/models/smollm2-135m.gguf".into() }
+    }
+}
+
+/// One run's view: verdict, votes, budget and the tree.
+#[component]
+pub fn RunView(
+    /// The run to show.
+    live: LiveRun,
+    /// A heading (the strategy, when two runs are compared).
+    #[prop(optional)]
+    title: Option<Signal<String>>,
+) -> impl IntoView {
+    view! {
+        <section class="run">
+            {title.map(|t| view! { <h2>{t}</h2> })}
+            <Verdict live/>
+            <div class="glance">
+                <VoteChart live/>
+                <BudgetMeter live/>
+            </div>
+            <ReasoningTreeView live/>
+        </section>
+    }
+}
+
+#[component]
+fn ReasoningTreeView(live: LiveRun) -> impl IntoView {
+    view! { <crate::tree::ReasoningTree live/> }
+}
+
+/// The status line: what is happening, the download's progress, errors with what to do.
+#[component]
+pub fn StatusLine(
+    /// What the run is doing.
+    phase: RwSignal<Phase>,
+) -> impl IntoView {
+    view! {
+        <div class="status-line" role="status">
+            {move || match phase.get() {
+                Phase::Idle => view! { <span>"Ready. Pick a question and press Think."</span> }.into_any(),
+                Phase::Loading { loaded, total } => {
+                    let mb = |b: f64| format!("{:.0} MB", b / 1e6);
+                    let text = match total {
+                        Some(t) => format!("Downloading the model: {} of {}", mb(loaded), mb(t)),
+                        None => format!("Downloading the model: {}", mb(loaded)),
+                    };
+                    view! {
+                        <span>{text}</span>
+                        <progress max=total.unwrap_or(0.0) value=loaded aria-label="Model download"></progress>
+                    }
+                        .into_any()
+                }
+                Phase::Running => view! { <span>"Thinking…"</span> }.into_any(),
+                Phase::Replaying => view! { <span>"Replaying a trace…"</span> }.into_any(),
+                Phase::Finished(stop) => view! { <span>"Done: " {stop_words(&stop)} "."</span> }.into_any(),
+                Phase::Failed(message) => view! { <span class="error" role="alert">{message}</span> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+/// The side-by-side summary of two runs.
+#[component]
+fn CompareTable(a: LiveRun, b: LiveRun) -> impl IntoView {
+    let row = move |live: LiveRun| {
+        move || {
+            live.outcome.get().map(|o| {
+                let counted: u32 = o.votes.iter().map(|t| t.votes).sum();
+                let agreement =
+                    o.votes.first().map(|t| format!("{}/{}", t.votes, counted)).unwrap_or_default();
+                let tokens =
+                    o.spend.prompt_tokens + o.spend.completion_tokens + o.spend.reasoning_tokens;
+                view! {
+                    <tr>
+                        <th scope="row">{live.strategy.get()}</th>
+                        <td>{o.answer.map(|a| a.text).unwrap_or_else(|| "none".into())}</td>
+                        <td>{agreement}</td>
+                        <td>{tokens}</td>
+                        <td>{format!("{:.1} s", o.spend.elapsed_ms as f64 / 1000.0)}</td>
+                    </tr>
+                }
+            })
+        }
+    };
+    view! {
+        <table class="compare-table">
+            <caption>"Compared"</caption>
+            <thead>
+                <tr><th scope="col">"strategy"</th><th scope="col">"answer"</th><th scope="col">"agreement"</th><th scope="col">"tokens"</th><th scope="col">"time"</th></tr>
+            </thead>
+            <tbody>{row(a)} {row(b)}</tbody>
+        </table>
+    }
+}
+
+/// The whole demo.
+#[component]
+pub fn App(
+    /// Where the built-in model's files are.
+    #[prop(optional)]
+    assets: Option<Assets>,
+    /// The question to start with.
+    #[prop(optional_no_strip)]
+    question: Option<String>,
+    /// The strategy kind to start with.
+    #[prop(optional_no_strip)]
+    strategy: Option<String>,
+) -> impl IntoView {
+    let assets = assets.unwrap_or_default();
+    let question =
+        RwSignal::new(question.unwrap_or_else(|| crate::controls::EXAMPLES[0].1.to_owned()));
+    let mut first = StrategySettings::default();
+    if let Some(kind) = strategy {
+        first.kind = kind;
+    }
+    let strategy_a = RwSignal::new(first);
+    let strategy_b = RwSignal::new(StrategySettings {
+        kind: "chainOfThought".into(),
+        samples: 1,
+        ..Default::default()
+    });
+    let provider = RwSignal::new(ProviderSettings::load(&assets.model));
+    let compare = RwSignal::new(false);
+    let phase = RwSignal::new(Phase::Idle);
+    let generation = RwSignal::new(0_u64);
+    let cancel = StoredValue::new(CancelToken::new());
+    let (live_a, live_b) = (LiveRun::new(), LiveRun::new());
+    let busy =
+        move || matches!(phase.get(), Phase::Running | Phase::Loading { .. } | Phase::Replaying);
+
+    let think = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (a, b) = match (strategy_a.get().config(), strategy_b.get().config()) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(e), _) | (_, Err(e)) => return phase.set(Phase::Failed(e)),
+        };
+        cancel.with_value(CancelToken::cancel);
+        let token = CancelToken::new();
+        cancel.set_value(token.clone());
+        generation.update(|g| *g += 1);
+        let spec = RunSpec {
+            question: question.get(),
+            strategy: a,
+            extractor: strategy_a.get().extractor(),
+            budget: Budget::unlimited().max_wall_ms(300_000),
+            provider: provider.get().choice(),
+            assets: assets.builtin.clone(),
+        };
+        let second = compare.get().then(|| RunSpec {
+            strategy: b,
+            extractor: strategy_b.get().extractor(),
+            ..spec.clone()
+        });
+        live_b.reset();
+        start(async move {
+            run(spec, live_a, phase, token.clone()).await;
+            if let Some(spec) = second
+                && !token.is_cancelled()
+                && matches!(phase.get_untracked(), Phase::Finished(_))
+            {
+                run(spec, live_b, phase, token).await;
+            }
+        });
+    };
+    let stop = move |_| {
+        cancel.with_value(CancelToken::cancel);
+        generation.update(|g| *g += 1);
+    };
+    let title_a = Signal::derive(move || live_a.strategy.get());
+    let title_b = Signal::derive(move || live_b.strategy.get());
+    view! {
+        <div class="thinkscale">
+            <style>{STYLE}</style>
+            <header class="masthead">
+                <h1>"thinkscale"</h1>
+                <p>"Make a language model think longer — and watch it think."</p>
+            </header>
+            <form class="controls" on:submit=think>
+                <QuestionBox question/>
+                <div class="settings">
+                    <StrategyPicker settings=strategy_a id="strategy-a"/>
+                    <ProviderPanel settings=provider/>
+                </div>
+                <label class="compare-toggle">
+                    <input type="checkbox" prop:checked=move || compare.get() on:change=move |ev| compare.set(event_target_checked(&ev))/>
+                    "Compare with a second strategy"
+                </label>
+                <Show when=move || compare.get()>
+                    <StrategyPicker settings=strategy_b id="strategy-b"/>
+                </Show>
+                <div class="actions">
+                    <button type="submit" class="think" disabled=busy>"Think"</button>
+                    <button type="button" class="stop" disabled=move || !busy() on:click=stop>"Stop"</button>
+                </div>
+            </form>
+            <StatusLine phase/>
+            <div class="runs" class:side-by-side=move || compare.get()>
+                <RunView live=live_a title=title_a/>
+                <Show when=move || compare.get()>
+                    <RunView live=live_b title=title_b/>
+                </Show>
+            </div>
+            <Show when=move || compare.get() && live_b.outcome.with(Option::is_some)>
+                <CompareTable a=live_a b=live_b/>
+            </Show>
+            <TracePanel live=live_a phase generation/>
+        </div>
+    }
+}

@@ -1,0 +1,36 @@
+//! # thinkscale-ui
+//!
+//! The live reasoning view: Leptos (CSR) components that show a run as it happens — every branch
+//! streaming its text, the vote gathering, the budget filling, early and budget stops, failed and
+//! pruned branches — plus the demo around them (question, strategy picker, provider settings,
+//! compare two strategies, trace save/open/replay) and the embeds (`mount(element, options)`,
+//! `<thinkscale-run>` in a shadow root). The engine runs in the page on the same providers as
+//! the npm package (`thinkscale-js`); model output is only ever rendered as text.
+//!
+//! Built by Trunk from the repository's `index.html` (`src/main.rs` is the demo's entry).
+
+#![forbid(unsafe_code)]
+
+#[cfg(target_arch = "wasm32")]
+pub mod app;
+#[cfg(target_arch = "wasm32")]
+pub mod charts;
+#[cfg(target_arch = "wasm32")]
+pub mod controls;
+#[cfg(target_arch = "wasm32")]
+pub mod embed;
+#[cfg(target_arch = "wasm32")]
+pub mod live;
+#[cfg(target_arch = "wasm32")]
+pub mod run;
+#[cfg(target_arch = "wasm32")]
+pub mod trace_panel;
+#[cfg(target_arch = "wasm32")]
+pub mod tree;
+
+#[cfg(target_arch = "wasm32")]
+pub use app::{App, Assets};
+#[cfg(target_arch = "wasm32")]
+pub use embed::{Mounted, define_thinkscale_run, mount};
+#[cfg(target_arch = "wasm32")]
+pub use live::LiveRun;

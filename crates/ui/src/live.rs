@@ -1,0 +1,273 @@
+//! [`LiveRun`]: a run as reactive signals, fed one event at a time — by a live run's sink or by a
+//! trace being replayed — so the views update exactly the parts an event touches (one branch's
+//! text for a token, one status for a finish) and 64 streaming branches stay cheap.
+//!
+//! The engine's `RunState` is the reference reducer; this is its view-side twin, keeping only
+//! what the components show, with each branch's fields as their own signals.
+
+use leptos::prelude::*;
+use thinkscale_engine::answer::Answer;
+use thinkscale_engine::event::{Event, EventKind, NodeId, NodeKind, Outcome, StopReason};
+use thinkscale_engine::model::Channel;
+use thinkscale_engine::state::NodeStatus;
+use thinkscale_engine::vote::Standing;
+use thinkscale_engine::{Budget, Spend, Trace};
+
+/// One branch (model call) as the tree shows it.
+#[derive(Debug, Clone)]
+pub struct BranchView {
+    /// Its id (its index among the run's branches).
+    pub id: NodeId,
+    /// What it is for.
+    pub kind: NodeKind,
+    /// "sample 3", "judge of #2", …
+    pub label: String,
+    /// Nesting depth: 0 under the root, 1 for a judge of a sample, …
+    pub depth: usize,
+    /// Milliseconds into the run when it started.
+    pub started_ms: u64,
+    /// Running, done, failed or cancelled.
+    pub status: RwSignal<NodeStatus>,
+    /// Visible text so far.
+    pub text: RwSignal<String>,
+    /// Reasoning text so far (reasoning models).
+    pub reasoning: RwSignal<String>,
+    /// The extracted answer, once finished.
+    pub answer: RwSignal<Option<Answer>>,
+    /// Tokens used (prompt + completion + reasoning), once finished.
+    pub tokens: RwSignal<u64>,
+    /// Dollars, once finished, when the model has a price.
+    pub cost_usd: RwSignal<Option<f64>>,
+    /// Milliseconds into the run when it finished.
+    pub finished_ms: RwSignal<Option<u64>>,
+    /// Why it was pruned, failed, or retried — in words.
+    pub note: RwSignal<Option<String>>,
+    /// Its score, when a judge or verifier gave one.
+    pub score: RwSignal<Option<f64>>,
+}
+
+/// The run the views show.
+#[derive(Debug, Clone, Copy)]
+pub struct LiveRun {
+    /// The question.
+    pub question: RwSignal<String>,
+    /// The strategy's name.
+    pub strategy: RwSignal<String>,
+    /// The model's id.
+    pub model: RwSignal<String>,
+    /// The limits.
+    pub budget: RwSignal<Budget>,
+    /// Every branch, indexed by id.
+    pub branches: RwSignal<Vec<BranchView>>,
+    /// Display order: each branch right after its parent's subtree.
+    pub order: RwSignal<Vec<NodeId>>,
+    /// The current vote, best first.
+    pub standings: RwSignal<Vec<Standing>>,
+    /// Spending so far.
+    pub spend: RwSignal<Spend>,
+    /// Milliseconds into the run of the latest event (the clock of the budget meter).
+    pub now_ms: RwSignal<u64>,
+    /// Why the run stopped early, if it did.
+    pub early_stop: RwSignal<Option<StopReason>>,
+    /// The result, once finished.
+    pub outcome: RwSignal<Option<Outcome>>,
+    /// Every event so far, for export.
+    events: StoredValue<Vec<Event>>,
+    /// The reactive owner the branches' signals belong to (the component's).
+    owner: StoredValue<Owner>,
+}
+
+impl LiveRun {
+    /// An empty run, owned by the current reactive owner.
+    pub fn new() -> Self {
+        Self {
+            question: RwSignal::new(String::new()),
+            strategy: RwSignal::new(String::new()),
+            model: RwSignal::new(String::new()),
+            budget: RwSignal::new(Budget::unlimited()),
+            branches: RwSignal::new(Vec::new()),
+            order: RwSignal::new(Vec::new()),
+            standings: RwSignal::new(Vec::new()),
+            spend: RwSignal::new(Spend::default()),
+            now_ms: RwSignal::new(0),
+            early_stop: RwSignal::new(None),
+            outcome: RwSignal::new(None),
+            events: StoredValue::new(Vec::new()),
+            owner: StoredValue::new(Owner::current().unwrap_or_default()),
+        }
+    }
+
+    /// Forgets everything, for a new run or replay.
+    pub fn reset(&self) {
+        self.question.set(String::new());
+        self.strategy.set(String::new());
+        self.model.set(String::new());
+        self.budget.set(Budget::unlimited());
+        self.order.set(Vec::new());
+        self.branches.set(Vec::new());
+        self.standings.set(Vec::new());
+        self.spend.set(Spend::default());
+        self.now_ms.set(0);
+        self.early_stop.set(None);
+        self.outcome.set(None);
+        self.events.set_value(Vec::new());
+    }
+
+    /// Whether the run has started and not finished.
+    pub fn is_running(&self) -> bool {
+        !self.order.with(Vec::is_empty) && self.outcome.with(Option::is_none)
+    }
+
+    /// The events so far, as a trace.
+    pub fn trace(&self) -> Trace {
+        Trace::new(self.events.get_value())
+    }
+
+    fn branch(&self, id: NodeId) -> Option<BranchView> {
+        self.branches.with_untracked(|all| all.get(id.0 as usize).cloned())
+    }
+
+    /// Folds one event into the signals.
+    pub fn apply(&self, event: &Event) {
+        self.events.update_value(|events| events.push(event.clone()));
+        self.now_ms.set(event.at_ms);
+        self.owner.with_value(|owner| owner.with(|| self.apply_kind(event)));
+    }
+
+    fn apply_kind(&self, event: &Event) {
+        match &event.kind {
+            EventKind::RunStarted { question, strategy, budget, model, .. } => {
+                self.question.set(question.clone());
+                self.strategy.set(strategy.clone());
+                self.model.set(model.clone());
+                self.budget.set(*budget);
+            }
+            EventKind::BranchStarted { id, parent, kind, label } => {
+                self.start_branch(*id, *parent, *kind, label, event.at_ms);
+            }
+            EventKind::TokenDelta { id, channel, text } => {
+                if let Some(branch) = self.branch(*id) {
+                    let target = match channel {
+                        Channel::Text => branch.text,
+                        Channel::Reasoning => branch.reasoning,
+                    };
+                    target.update(|all| all.push_str(text));
+                }
+            }
+            EventKind::BranchRetried { id, attempt, error, .. } => {
+                if let Some(branch) = self.branch(*id) {
+                    branch.text.set(String::new());
+                    branch.reasoning.set(String::new());
+                    branch.note.set(Some(format!("retry {attempt}: {error}")));
+                }
+            }
+            EventKind::BranchFinished { id, text, reasoning, answer, usage, cost_usd, .. } => {
+                if let Some(branch) = self.branch(*id) {
+                    branch.text.set(text.clone());
+                    branch.reasoning.set(reasoning.clone().unwrap_or_default());
+                    branch.answer.set(answer.clone());
+                    branch.tokens.set(usage.total());
+                    branch.cost_usd.set(*cost_usd);
+                    branch.finished_ms.set(Some(event.at_ms));
+                    branch.status.set(NodeStatus::Done);
+                }
+            }
+            EventKind::BranchCancelled { id } => {
+                if let Some(branch) = self.branch(*id) {
+                    branch.finished_ms.set(Some(event.at_ms));
+                    branch.status.set(NodeStatus::Cancelled);
+                }
+            }
+            EventKind::NodeScored { id, score, .. } => {
+                if let Some(branch) = self.branch(*id) {
+                    branch.score.set(Some(*score));
+                }
+            }
+            EventKind::NodePruned { id, reason } => {
+                if let Some(branch) = self.branch(*id) {
+                    branch.note.set(Some(format!("pruned: {reason}")));
+                }
+            }
+            EventKind::VoteTallied { standings, .. } => self.standings.set(standings.clone()),
+            EventKind::EarlyStop { reason } => self.early_stop.set(Some(reason.clone())),
+            EventKind::BudgetSpent { spent } => self.spend.set(*spent),
+            EventKind::Error { id: Some(id), error } => {
+                if let Some(branch) = self.branch(*id) {
+                    branch.note.set(Some(error.to_string()));
+                    branch.finished_ms.set(Some(event.at_ms));
+                    branch.status.set(NodeStatus::Failed);
+                }
+            }
+            EventKind::RunFinished { outcome } => {
+                self.spend.set(outcome.spend);
+                self.standings.set(
+                    outcome
+                        .votes
+                        .iter()
+                        .map(|t| Standing {
+                            answer: t.answer.clone(),
+                            votes: t.votes,
+                            weight: t.weight,
+                        })
+                        .collect(),
+                );
+                self.outcome.set(Some(outcome.clone()));
+            }
+            _ => {}
+        }
+    }
+
+    fn start_branch(
+        &self,
+        id: NodeId,
+        parent: Option<NodeId>,
+        kind: NodeKind,
+        label: &str,
+        at_ms: u64,
+    ) {
+        let depth = parent.and_then(|p| self.branch(p)).map_or(0, |p| p.depth + 1);
+        let branch = BranchView {
+            id,
+            kind,
+            label: label.to_owned(),
+            depth,
+            started_ms: at_ms,
+            status: RwSignal::new(NodeStatus::Running),
+            text: RwSignal::new(String::new()),
+            reasoning: RwSignal::new(String::new()),
+            answer: RwSignal::new(None),
+            tokens: RwSignal::new(0),
+            cost_usd: RwSignal::new(None),
+            finished_ms: RwSignal::new(None),
+            note: RwSignal::new(None),
+            score: RwSignal::new(None),
+        };
+        self.branches.update(|all| all.push(branch));
+        let depths: Vec<usize> =
+            self.branches.with_untracked(|all| all.iter().map(|b| b.depth).collect());
+        self.order.update(|order| {
+            let at = match parent.and_then(|p| order.iter().position(|&n| n == p)) {
+                // After the parent and everything deeper that follows it (its subtree).
+                Some(p) => {
+                    let mut at = p + 1;
+                    while order
+                        .get(at)
+                        .and_then(|n| depths.get(n.0 as usize))
+                        .is_some_and(|&d| d > depth.saturating_sub(1))
+                    {
+                        at += 1;
+                    }
+                    at
+                }
+                None => order.len(),
+            };
+            order.insert(at.min(order.len()), id);
+        });
+    }
+}
+
+impl Default for LiveRun {
+    fn default() -> Self {
+        Self::new()
+    }
+}

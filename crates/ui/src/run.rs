@@ -1,0 +1,237 @@
+//! Starting runs and replays from the view: the provider option becomes a model (the same
+//! `ProviderModel` the npm package's `Engine` uses), the engine runs in the page with the JS
+//! clock, and every event goes into a [`LiveRun`]. A replay feeds a stored trace's events into
+//! the same `LiveRun`, paced by their timestamps.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use thinkscale_engine::Runner;
+use thinkscale_engine::{
+    Budget, CancelToken, Event, EventKind, Extractor, Flow, Outcome, StopReason, StrategyConfig,
+    Task, Trace,
+};
+use thinkscale_js::{JsClock, ProviderModel, register_builtin_loader};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::live::LiveRun;
+
+#[wasm_bindgen(inline_js = "export function importModule(url) { \
+    return import(new URL(url, document.baseURI).href); }")]
+extern "C" {
+    /// `import(url)`, relative to the page: loads an ES module at run time.
+    #[wasm_bindgen(js_name = importModule)]
+    fn import_module(url: &str) -> js_sys::Promise;
+}
+
+/// What the run is doing, for the status line and the buttons.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Phase {
+    /// Nothing yet.
+    Idle,
+    /// Downloading the built-in model's weights.
+    Loading {
+        /// Bytes so far.
+        loaded: f64,
+        /// Bytes in all, when known.
+        total: Option<f64>,
+    },
+    /// Thinking.
+    Running,
+    /// Replaying a trace.
+    Replaying,
+    /// Finished, with why it stopped.
+    Finished(StopReason),
+    /// Could not run: what went wrong and what to do.
+    Failed(String),
+}
+
+/// Which model to run, as the settings describe it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProviderChoice {
+    /// The in-page model: a GGUF file's URL.
+    Builtin {
+        /// Where the weights are.
+        model: String,
+    },
+    /// Any OpenAI-compatible server.
+    OpenAi {
+        /// `https://api.openai.com/v1`, `http://127.0.0.1:8080/v1`, …
+        base_url: String,
+        /// The model name.
+        model: String,
+        /// The key (held in memory; sent to `base_url` only).
+        api_key: String,
+    },
+    /// Anthropic's Messages API.
+    Anthropic {
+        /// The model name.
+        model: String,
+        /// The key (sent to api.anthropic.com only).
+        api_key: String,
+    },
+}
+
+fn set(object: &js_sys::Object, key: &str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(object, &key.into(), value);
+}
+
+/// The built-in model's module (`builtin.js`), loaded and registered once.
+async fn ensure_builtin(assets: &str) -> Result<(), String> {
+    thread_local! {
+        static REGISTERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    if REGISTERED.with(std::cell::Cell::get) {
+        return Ok(());
+    }
+    let url = format!("{}/builtin.js", assets.trim_end_matches('/'));
+    let module = JsFuture::from(import_module(&url))
+        .await
+        .map_err(|e| format!("the built-in model's script did not load from {url}: {e:?}"))?;
+    let provider = js_sys::Reflect::get(&module, &"builtinProvider".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .ok_or_else(|| format!("{url} has no builtinProvider export"))?;
+    register_builtin_loader(provider);
+    REGISTERED.with(|r| r.set(true));
+    Ok(())
+}
+
+/// The provider option object for a choice; download progress goes to `phase`.
+fn provider_options(choice: &ProviderChoice, phase: RwSignal<Phase>) -> JsValue {
+    let options = js_sys::Object::new();
+    match choice {
+        ProviderChoice::Builtin { model } => {
+            set(&options, "kind", &"builtin".into());
+            set(&options, "model", &model.into());
+            let progress = Closure::<dyn FnMut(JsValue)>::new(move |p: JsValue| {
+                let get =
+                    |k: &str| js_sys::Reflect::get(&p, &k.into()).ok().and_then(|v| v.as_f64());
+                let loaded = get("loaded").unwrap_or(0.0);
+                phase.set(Phase::Loading { loaded, total: get("total").filter(|t| *t > 0.0) });
+            });
+            set(&options, "onProgress", progress.as_ref());
+            progress.forget();
+        }
+        ProviderChoice::OpenAi { base_url, model, api_key } => {
+            set(&options, "kind", &"openai".into());
+            set(&options, "baseURL", &base_url.into());
+            set(&options, "model", &model.into());
+            set(&options, "apiKey", &api_key.into());
+        }
+        ProviderChoice::Anthropic { model, api_key } => {
+            set(&options, "kind", &"anthropic".into());
+            set(&options, "model", &model.into());
+            set(&options, "apiKey", &api_key.into());
+        }
+    }
+    options.into()
+}
+
+/// One run to start.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    /// The question.
+    pub question: String,
+    /// The strategy.
+    pub strategy: StrategyConfig,
+    /// Where the answer is found.
+    pub extractor: Extractor,
+    /// The limits.
+    pub budget: Budget,
+    /// The model.
+    pub provider: ProviderChoice,
+    /// Where `builtin.js` and its Worker are served.
+    pub assets: String,
+}
+
+/// Runs `spec` into `live`, reporting the phase; returns when the run has ended. Cancelling
+/// `cancel` stops it (in-flight requests are dropped; finished branches stay).
+pub async fn run(spec: RunSpec, live: LiveRun, phase: RwSignal<Phase>, cancel: CancelToken) {
+    live.reset();
+    if matches!(spec.provider, ProviderChoice::Builtin { .. })
+        && let Err(message) = ensure_builtin(&spec.assets).await
+    {
+        phase.set(Phase::Failed(message));
+        return;
+    }
+    let model = match ProviderModel::from_options(&provider_options(&spec.provider, phase)) {
+        Ok(model) => model,
+        Err(failure) => {
+            phase.set(Phase::Failed(failure.message));
+            return;
+        }
+    };
+    let runner = Runner::new(&model)
+        .budget(spec.budget)
+        .clock(Arc::new(JsClock::new()))
+        .cancel_token(cancel);
+    let task = Task::new(spec.question).extractor(spec.extractor);
+    if let Err(error) = runner.validate(&spec.strategy, &task) {
+        phase.set(Phase::Failed(error.to_string()));
+        return;
+    }
+    phase.set(Phase::Running);
+    let mut sink = |event: &Event| {
+        // The first token means the weights are loaded (their progress may arrive after the
+        // branches started).
+        if matches!(event.kind, EventKind::TokenDelta { .. } | EventKind::BranchFinished { .. })
+            && matches!(phase.get_untracked(), Phase::Loading { .. })
+        {
+            phase.set(Phase::Running);
+        }
+        live.apply(event);
+        Flow::Continue
+    };
+    match runner.run(&spec.strategy, &task, &mut sink).await {
+        Ok(outcome) => phase.set(finished(&outcome)),
+        Err(error) => phase.set(Phase::Failed(error.to_string())),
+    }
+}
+
+/// The phase a finished run ends in: a run whose every call failed is a failure, in words.
+fn finished(outcome: &Outcome) -> Phase {
+    match &outcome.stop {
+        StopReason::ModelFailed { error } => Phase::Failed(format!(
+            "{error}. Check the provider settings (URL, model name, key), or use the built-in model."
+        )),
+        stop => Phase::Finished(stop.clone()),
+    }
+}
+
+/// Replays `trace` into `live`, `speed` times faster than it ran (0: at once). Stops early when
+/// `generation` no longer equals `mine` (another run or replay started).
+pub async fn replay(
+    trace: Trace,
+    speed: f64,
+    live: LiveRun,
+    phase: RwSignal<Phase>,
+    generation: RwSignal<u64>,
+    mine: u64,
+) {
+    live.reset();
+    phase.set(Phase::Replaying);
+    let mut previous = 0;
+    for event in &trace.events {
+        if generation.get_untracked() != mine {
+            return;
+        }
+        let wait = event.at_ms.saturating_sub(previous);
+        previous = event.at_ms;
+        if speed > 0.0 && wait > 0 {
+            let millis = (wait as f64 / speed).min(2_000.0);
+            gloo_timers::future::sleep(Duration::from_secs_f64(millis / 1000.0)).await;
+        }
+        live.apply(event);
+    }
+    let stop = live.outcome.get_untracked().map(|o| o.stop).unwrap_or(StopReason::Completed);
+    phase.set(Phase::Finished(stop));
+}
+
+/// Starts `future` on the page's event loop.
+pub fn start(future: impl Future<Output = ()> + 'static) {
+    spawn_local(future);
+}

@@ -1,0 +1,127 @@
+//! The reasoning tree: every branch as it starts, its text streaming in, then its answer, tokens,
+//! cost and time; failed, cancelled and pruned branches marked; a branch opens to its full text
+//! and reasoning. Model output only ever becomes text nodes, never HTML.
+
+use leptos::prelude::*;
+use thinkscale_engine::state::NodeStatus;
+
+use crate::live::{BranchView, LiveRun};
+
+/// How much of a running branch's text its row shows (the whole text is one click away).
+const PREVIEW_CHARS: usize = 160;
+
+fn status_name(status: NodeStatus) -> &'static str {
+    match status {
+        NodeStatus::Running => "running",
+        NodeStatus::Done => "done",
+        NodeStatus::Failed => "failed",
+        NodeStatus::Cancelled => "cancelled",
+    }
+}
+
+/// The last `PREVIEW_CHARS` characters of `text`, on one line.
+fn preview(text: &str) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let count = flat.chars().count();
+    if count <= PREVIEW_CHARS {
+        flat
+    } else {
+        let tail: String = flat.chars().skip(count - PREVIEW_CHARS).collect();
+        format!("…{tail}")
+    }
+}
+
+/// Seconds, for the row's timing.
+fn seconds(ms: u64) -> String {
+    format!("{:.1} s", ms as f64 / 1000.0)
+}
+
+#[component]
+fn BranchRow(branch: BranchView, winner: Signal<Option<String>>) -> impl IntoView {
+    let BranchView {
+        id,
+        label,
+        depth,
+        started_ms,
+        status,
+        text,
+        reasoning,
+        answer,
+        tokens,
+        cost_usd,
+        finished_ms,
+        note,
+        score,
+        ..
+    } = branch;
+    let key = move || answer.with(|a| a.as_ref().map(|a| a.key.clone()));
+    let agrees = move || key().is_some() && key() == winner.get();
+    let meta = move || {
+        let mut parts = Vec::new();
+        if let Some(end) = finished_ms.get() {
+            parts.push(format!("{} tokens", tokens.get()));
+            if let Some(cost) = cost_usd.get() {
+                parts.push(format!("${cost:.5}"));
+            }
+            parts.push(seconds(end.saturating_sub(started_ms)));
+        }
+        if let Some(score) = score.get() {
+            parts.push(format!("score {score:.2}"));
+        }
+        parts.join(" · ")
+    };
+    view! {
+        <li
+            class="branch"
+            data-id=id.0
+            data-status=move || status_name(status.get())
+            class:agrees=agrees
+            style=format!("--depth: {depth}")
+        >
+            <details>
+                <summary>
+                    <span class="label">{label}</span>
+                    <span class="status">{move || status_name(status.get())}</span>
+                    <span class="answer">
+                        {move || match (answer.get(), status.get()) {
+                            (Some(a), _) => a.text,
+                            (None, NodeStatus::Done) => "no answer".to_owned(),
+                            _ => String::new(),
+                        }}
+                    </span>
+                    <span class="meta">{meta}</span>
+                    <span class="preview">{move || text.with(|t| preview(t))}</span>
+                    <Show when=move || note.with(Option::is_some)>
+                        <span class="note">{move || note.get().unwrap_or_default()}</span>
+                    </Show>
+                </summary>
+                <Show when=move || reasoning.with(|r| !r.is_empty())>
+                    <h4>"Reasoning"</h4>
+                    <pre class="reasoning">{move || reasoning.get()}</pre>
+                </Show>
+                <pre class="text">{move || text.get()}</pre>
+            </details>
+        </li>
+    }
+}
+
+/// All branches of a run, children under their parents.
+#[component]
+pub fn ReasoningTree(
+    /// The run.
+    live: LiveRun,
+) -> impl IntoView {
+    let winner =
+        Signal::derive(move || live.standings.with(|s| s.first().map(|t| t.answer.key.clone())));
+    let rows = move || {
+        let order = live.order.get();
+        live.branches.with(|all| {
+            order.iter().filter_map(|id| all.get(id.0 as usize).cloned()).collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <ol class="tree" aria-label="Reasoning branches">
+            <For each=rows key=|branch| branch.id children=move |branch| view! { <BranchRow branch winner/> }/>
+        </ol>
+    }
+}

@@ -1,0 +1,175 @@
+// The demo and its embeds in real headless Chromium (Playwright), served from Trunk's dist/:
+// self-consistency with the built-in model, stopping a run, an OpenAI-compatible provider
+// pointed at the real llama.cpp server, hostile model output shown as text, the docs page's
+// replayed and mounted embeds, and an accessibility audit (axe-core). Screenshots go to
+// test-results/.
+//
+// Needs `trunk build --release` (dist/, with the model copied by scripts/build-builtin-web) and
+// THINKSCALE_MODEL_URL. Run: node --test tests/ui/
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { launch, repoRoot, serve } from "../browser/harness.mjs";
+
+const shots = join(repoRoot, "test-results");
+let server, browser;
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  server = await serve(join(repoRoot, "dist"));
+  browser = await launch();
+});
+after(async () => { await browser?.close(); await server?.close(); });
+
+/** A fresh demo page; fails the test on uncaught errors and never lets a dialog open silently. */
+async function demo(path = "/index.html") {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("dialog", (dialog) => { problems.push(`dialog: ${dialog.message()}`); dialog.dismiss(); });
+  await page.goto(server.url + path);
+  await page.waitForSelector("button.think");
+  return { page, problems };
+}
+
+const finished = (page, timeout = 240_000) =>
+  page.waitForFunction(() => document.querySelector(".status-line")?.textContent.startsWith("Done"), null, { timeout });
+
+test("self-consistency with the built-in model: branches stream, votes gather, an answer", async () => {
+  const { page, problems } = await demo();
+  await page.fill("#strategy-a-samples", "6");
+  await page.dispatchEvent("#strategy-a-samples", "change");
+  await page.click("button.think");
+  await page.waitForSelector(".branch[data-status=running]", { timeout: 120_000 });
+  await finished(page);
+  assert.equal(await page.locator(".branch").count(), 6);
+  assert.equal(await page.locator(".branch[data-status=done]").count(), 6);
+  const labels = await page.locator(".branch .label").allTextContents();
+  assert.deepEqual(labels, ["sample 1", "sample 2", "sample 3", "sample 4", "sample 5", "sample 6"]);
+  assert.ok((await page.locator(".vote").count()) >= 1, "votes are drawn");
+  assert.match(await page.locator(".final").textContent(), /^Answer: /);
+  assert.match(await page.locator(".budget").textContent(), /samples\s*6/);
+  await page.screenshot({ path: join(shots, "demo.png"), fullPage: true });
+  assert.deepEqual(problems, []);
+});
+
+test("Stop ends a run mid-way: the running branches are marked cancelled", async () => {
+  const { page, problems } = await demo();
+  await page.fill("#strategy-a-tokens", "600");
+  await page.dispatchEvent("#strategy-a-tokens", "change");
+  await page.fill("textarea", "Write a long story about a lighthouse keeper.");
+  await page.dispatchEvent("textarea", "input");
+  await page.click("button.think");
+  await page.waitForFunction(() => [...document.querySelectorAll(".branch .preview")].some((p) => p.textContent.length > 20),
+    null, { timeout: 120_000 });
+  await page.click("button.stop");
+  await page.waitForFunction(() => document.querySelector(".status-line").textContent.includes("stopped by you"), null, { timeout: 10_000 });
+  assert.ok((await page.locator(".branch[data-status=cancelled]").count()) >= 1);
+  assert.equal(await page.locator(".branch[data-status=running]").count(), 0);
+  assert.ok(await page.locator("button.think").isEnabled(), "ready for the next run");
+  assert.deepEqual(problems, []);
+});
+
+test("an OpenAI-compatible provider pointed at the real server; the key stays out of the trace", async () => {
+  const base = process.env.THINKSCALE_MODEL_URL;
+  assert.ok(base, "THINKSCALE_MODEL_URL: a llama.cpp server (scripts/test starts one)");
+  const { page, problems } = await demo();
+  await page.selectOption("#provider-kind", "openai");
+  await page.fill("#provider-url", base.replace(/\/$/, "") + "/v1");
+  await page.dispatchEvent("#provider-url", "change");
+  await page.fill("#provider-model", "local");
+  await page.dispatchEvent("#provider-model", "change");
+  await page.fill("#provider-key", "sk-ui-SECRET-7777777777");
+  await page.dispatchEvent("#provider-key", "change");
+  assert.match(await page.locator(".notice").textContent(), /sent only to http:\/\/127\.0\.0\.1:\d+\/v1.*memory only/);
+  await page.fill("#strategy-a-samples", "4");
+  await page.dispatchEvent("#strategy-a-samples", "change");
+  await page.click("button.think");
+  await finished(page, 120_000);
+  assert.equal(await page.locator(".branch[data-status=done]").count(), 4);
+  assert.equal(await page.evaluate(() => localStorage.getItem("thinkscale.apiKey")), null, "not saved unless ticked");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("button.export")]);
+  const trace = readFileSync(await download.path(), "utf8");
+  assert.match(trace, /"format":"thinkscale.trace"/);
+  assert.ok(!trace.includes("SECRET"), "the key is not in the exported trace");
+  assert.deepEqual(problems, []);
+});
+
+/** A consistent one-branch trace whose model output is hostile markup. */
+function hostileTrace() {
+  const text = 'Sure: <img src=x onerror="window.pwned=1"><script>window.pwned=2</script> The answer is: <b>42</b>';
+  const answer = { text: "<b>42</b>", key: "<b>42</b>" };
+  const usage = { promptTokens: 10, completionTokens: 20, reasoningTokens: 0 };
+  const spend = { samples: 1, promptTokens: 10, completionTokens: 20, reasoningTokens: 0, elapsedMs: 30 };
+  const events = [
+    { atMs: 0, type: "runStarted", question: "<script>window.pwned=3</script>", strategy: "chainOfThought",
+      config: { kind: "chainOfThought" }, budget: {}, model: "hostile" },
+    { atMs: 1, type: "branchStarted", id: 0, parent: null, kind: "sample", label: "<i>sample</i>" },
+    { atMs: 2, type: "tokenDelta", id: 0, channel: "text", text },
+    { atMs: 20, type: "branchFinished", id: 0, text, reasoning: null, finishReason: "stop", answer,
+      meanLogprob: null, confidence: null, usage, costUsd: null },
+    { atMs: 21, type: "budgetSpent", spent: spend },
+    { atMs: 30, type: "runFinished", outcome: { answer, chosen: 0, text, votes: [], stop: { kind: "completed" },
+      spend, succeeded: 1, failed: 0, cancelled: 0 } },
+  ];
+  return JSON.stringify({ format: "thinkscale.trace", version: 1, events });
+}
+
+test("hostile model output is shown as text and no script runs", async () => {
+  const { page, problems } = await demo();
+  const file = join(tmpdir(), "thinkscale-hostile-trace.json");
+  writeFileSync(file, hostileTrace());
+  await page.selectOption(".speed", "0");
+  await page.setInputFiles(".import input[type=file]", file);
+  await finished(page, 10_000);
+  const shown = await page.locator(".branch pre.text").textContent();
+  assert.ok(shown.includes('<img src=x onerror="window.pwned=1">'), "the markup is visible as text");
+  assert.equal(await page.locator(".thinkscale img, .thinkscale script:not([src]), .thinkscale b, .thinkscale i").count(), 0);
+  assert.equal(await page.locator(".final-answer").textContent(), "<b>42</b>");
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+  assert.deepEqual(problems, []);
+});
+
+test("the docs page: a replayed trace in a shadow root, a mounted replay that unmounts, and a live embed", async () => {
+  const { page, problems } = await (async () => {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 1600 } });
+    const problems = [];
+    page.on("pageerror", (error) => problems.push(error.message));
+    await page.goto(server.url + "/docs-example/index.html");
+    return { page, problems };
+  })();
+  const replayed = page.locator("#replayed");
+  await replayed.locator(".final-answer").waitFor({ timeout: 30_000 });
+  assert.equal(await replayed.locator(".branch").count(), 6);
+  assert.equal(await replayed.locator(".final-answer").textContent(), "15");
+  // The host page colours <li> dark red; inside the shadow root our styles apply instead.
+  const colour = await replayed.locator(".vote").first().evaluate((li) => getComputedStyle(li).color);
+  assert.notEqual(colour, "rgb(139, 0, 0)");
+  assert.equal(await page.evaluate(() => document.querySelectorAll(".thinkscale").length), 1, "only the mount() view is in the light DOM");
+  const mounted = page.locator("#mounted");
+  await mounted.locator(".final-answer").waitFor({ timeout: 30_000 });
+  await page.click("#unmount");
+  assert.equal(await mounted.locator(".thinkscale").count(), 0, "unmounted");
+  await page.locator("#live").locator("button.think").waitFor();
+  assert.equal(await page.locator("#live").locator("textarea").inputValue(), "What is 6 + 9?");
+  await page.screenshot({ path: join(shots, "docs-example.png"), fullPage: true });
+  assert.deepEqual(problems, []);
+});
+
+test("axe-core finds no accessibility violations in the demo after a run", async () => {
+  const require = createRequire(join(repoRoot, "web", "package.json"));
+  const axe = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+  const { page } = await demo();
+  const file = join(tmpdir(), "thinkscale-axe-trace.json");
+  writeFileSync(file, readFileSync(join(repoRoot, "web/docs-example/trace.json")));
+  await page.selectOption(".speed", "0");
+  await page.setInputFiles(".import input[type=file]", file);
+  await finished(page, 10_000);
+  await page.addScriptTag({ content: axe });
+  const violations = await page.evaluate(async () => (await window.axe.run(document)).violations
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`));
+  assert.deepEqual(violations, []);
+});
