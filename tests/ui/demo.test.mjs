@@ -35,13 +35,27 @@ async function demo(path = "/index.html") {
   return { page, problems };
 }
 
+/** Types `value` into `selector` and commits it (the settings update on change). */
+async function set(page, selector, value) {
+  await page.fill(selector, value);
+  await page.dispatchEvent(selector, "change");
+}
+
+/** Points the demo at the real llama.cpp server through the OpenAI-compatible provider. */
+async function useLocalServer(page) {
+  const base = process.env.THINKSCALE_MODEL_URL;
+  assert.ok(base, "THINKSCALE_MODEL_URL: a llama.cpp server (scripts/test starts one)");
+  await page.selectOption("#provider-kind", "openai");
+  await set(page, "#provider-url", base.replace(/\/$/, "") + "/v1");
+  await set(page, "#provider-model", "local");
+}
+
 const finished = (page, timeout = 240_000) =>
   page.waitForFunction(() => document.querySelector(".status-line")?.textContent.startsWith("Done"), null, { timeout });
 
 test("self-consistency with the built-in model: branches stream, votes gather, an answer", async () => {
   const { page, problems } = await demo();
-  await page.fill("#strategy-a-samples", "6");
-  await page.dispatchEvent("#strategy-a-samples", "change");
+  await set(page, "#strategy-a-samples", "6");
   await page.click("button.think");
   await page.waitForSelector(".branch[data-status=running]", { timeout: 120_000 });
   await finished(page);
@@ -58,8 +72,7 @@ test("self-consistency with the built-in model: branches stream, votes gather, a
 
 test("Stop ends a run mid-way: the running branches are marked cancelled", async () => {
   const { page, problems } = await demo();
-  await page.fill("#strategy-a-tokens", "600");
-  await page.dispatchEvent("#strategy-a-tokens", "change");
+  await set(page, "#strategy-a-tokens", "600");
   await page.fill("textarea", "Write a long story about a lighthouse keeper.");
   await page.dispatchEvent("textarea", "input");
   await page.click("button.think");
@@ -74,19 +87,11 @@ test("Stop ends a run mid-way: the running branches are marked cancelled", async
 });
 
 test("an OpenAI-compatible provider pointed at the real server; the key stays out of the trace", async () => {
-  const base = process.env.THINKSCALE_MODEL_URL;
-  assert.ok(base, "THINKSCALE_MODEL_URL: a llama.cpp server (scripts/test starts one)");
   const { page, problems } = await demo();
-  await page.selectOption("#provider-kind", "openai");
-  await page.fill("#provider-url", base.replace(/\/$/, "") + "/v1");
-  await page.dispatchEvent("#provider-url", "change");
-  await page.fill("#provider-model", "local");
-  await page.dispatchEvent("#provider-model", "change");
-  await page.fill("#provider-key", "sk-ui-SECRET-7777777777");
-  await page.dispatchEvent("#provider-key", "change");
+  await useLocalServer(page);
+  await set(page, "#provider-key", "sk-ui-SECRET-7777777777");
   assert.match(await page.locator(".notice").textContent(), /sent only to http:\/\/127\.0\.0\.1:\d+\/v1.*memory only/);
-  await page.fill("#strategy-a-samples", "4");
-  await page.dispatchEvent("#strategy-a-samples", "change");
+  await set(page, "#strategy-a-samples", "4");
   await page.click("button.think");
   await finished(page, 120_000);
   assert.equal(await page.locator(".branch[data-status=done]").count(), 4);
@@ -95,6 +100,41 @@ test("an OpenAI-compatible provider pointed at the real server; the key stays ou
   const trace = readFileSync(await download.path(), "utf8");
   assert.match(trace, /"format":"thinkscale.trace"/);
   assert.ok(!trace.includes("SECRET"), "the key is not in the exported trace");
+  assert.deepEqual(problems, []);
+});
+
+test("best-of-N: each judge appears right under the candidate it scores", async () => {
+  const { page, problems } = await demo();
+  await useLocalServer(page);
+  await page.selectOption("#strategy-a-kind", "bestOfN");
+  await set(page, "#strategy-a-samples", "2");
+  await page.click("button.think");
+  await finished(page, 180_000);
+  const rows = await page.locator(".branch").evaluateAll((all) =>
+    all.map((li) => [li.querySelector(".label").textContent, li.style.getPropertyValue("--depth")]));
+  assert.equal(rows.length, 4, JSON.stringify(rows));
+  for (let i = 0; i < rows.length; i += 2) {
+    assert.match(rows[i][0], /^sample \d$/);
+    assert.equal(rows[i][1], "0");
+    assert.match(rows[i + 1][0], /^judge of #\d$/);
+    assert.equal(rows[i + 1][1], "1");
+  }
+  assert.deepEqual(problems, []);
+});
+
+test("compare: two strategies on the same question, side by side, with a summary", async () => {
+  const { page, problems } = await demo();
+  await useLocalServer(page);
+  await set(page, "#strategy-a-samples", "3");
+  await page.check(".compare-toggle input");
+  await page.click("button.think");
+  await page.waitForSelector(".compare-table tbody tr:nth-child(2)", { timeout: 180_000 });
+  const strategies = await page.locator(".compare-table tbody th").allTextContents();
+  assert.deepEqual(strategies, ["selfConsistency", "chainOfThought"]);
+  const runs = page.locator(".runs.side-by-side .run");
+  assert.equal(await runs.count(), 2);
+  assert.equal(await runs.nth(0).locator(".branch").count(), 3);
+  assert.equal(await runs.nth(1).locator(".branch").count(), 1);
   assert.deepEqual(problems, []);
 });
 

@@ -10,9 +10,9 @@ use crate::run::ProviderChoice;
 /// Example questions: simple sums the built-in model sometimes gets wrong and a vote often fixes,
 /// and harder ones that show why more compute or a stronger model is needed.
 pub const EXAMPLES: [(&str, &str); 5] = [
-    ("7 + 8", "What is 7 + 8?"),
-    ("6 + 9", "What is 6 + 9?"),
-    ("23 + 48", "What is 23 + 48?"),
+    ("7 + 8", "What is 7 + 8? Give the final answer as a number."),
+    ("6 + 9", "What is 6 + 9? Give the final answer as a number."),
+    ("23 + 48", "What is 23 + 48? Give the final answer as a number."),
     (
         "word problem",
         "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?",
@@ -50,6 +50,9 @@ pub fn QuestionBox(
     }
 }
 
+/// Most requests a run keeps in flight.
+const MAX_IN_FLIGHT: u32 = 16;
+
 /// A strategy and its parameters, as the picker edits them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StrategySettings {
@@ -82,13 +85,16 @@ impl StrategySettings {
     pub fn config(&self) -> Result<StrategyConfig, String> {
         let sampling =
             serde_json::json!({ "temperature": self.temperature, "maxTokens": self.max_tokens });
+        // Requests in flight: a browser opens 6 connections per HTTP/1.1 host anyway, and the
+        // built-in model batches up to 16 samples in one request.
+        let concurrency = self.samples.min(MAX_IN_FLIGHT);
         let config = match self.kind.as_str() {
             "selfConsistency" => serde_json::json!({
-                "kind": "selfConsistency", "samples": self.samples, "concurrency": self.samples, "sampling": sampling }),
+                "kind": "selfConsistency", "samples": self.samples, "concurrency": concurrency, "sampling": sampling }),
             "adaptiveConsistency" => serde_json::json!({
                 "kind": "adaptiveConsistency", "maxSamples": self.samples, "sampling": sampling }),
             "bestOfN" => serde_json::json!({
-                "kind": "bestOfN", "candidates": self.samples, "concurrency": self.samples, "sampling": sampling }),
+                "kind": "bestOfN", "candidates": self.samples, "concurrency": concurrency, "sampling": sampling }),
             _ => serde_json::json!({ "kind": "chainOfThought", "sampling": sampling }),
         };
         serde_json::from_value(config).map_err(|e| e.to_string())

@@ -175,6 +175,9 @@ pub async fn run(spec: RunSpec, live: LiveRun, phase: RwSignal<Phase>, cancel: C
         return;
     }
     phase.set(Phase::Running);
+    // Let the page repaint (buttons, status) before the run starts its branches: two short tasks
+    // instead of one long one.
+    gloo_timers::future::TimeoutFuture::new(0).await;
     let mut sink = |event: &Event| {
         // The first token means the weights are loaded (their progress may arrive after the
         // branches started).

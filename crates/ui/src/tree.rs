@@ -10,6 +10,10 @@ use crate::live::{BranchView, LiveRun};
 /// How much of a running branch's text its row shows (the whole text is one click away).
 const PREVIEW_CHARS: usize = 160;
 
+/// Rows added per animation frame: a run that starts 64 branches at once shows them over a few
+/// frames instead of blocking the page for one long task.
+const ROWS_PER_FRAME: usize = 8;
+
 fn status_name(status: NodeStatus) -> &'static str {
     match status {
         NodeStatus::Running => "running",
@@ -113,10 +117,29 @@ pub fn ReasoningTree(
 ) -> impl IntoView {
     let winner =
         Signal::derive(move || live.standings.with(|s| s.first().map(|t| t.answer.key.clone())));
+    let shown = RwSignal::new(0_usize);
+    Effect::new(move |_| {
+        let total = live.order.with(Vec::len);
+        let now = shown.get();
+        if now > total {
+            shown.set(total);
+        } else if now < total {
+            request_animation_frame(move || {
+                let total = live.order.with_untracked(Vec::len);
+                shown.update(|s| *s = (*s + ROWS_PER_FRAME).min(total));
+            });
+        }
+    });
     let rows = move || {
-        let order = live.order.get();
-        live.branches.with(|all| {
-            order.iter().filter_map(|id| all.get(id.0 as usize).cloned()).collect::<Vec<_>>()
+        let shown = shown.get();
+        live.order.with(|order| {
+            live.branches.with(|all| {
+                order
+                    .iter()
+                    .take(shown)
+                    .filter_map(|id| all.get(id.0 as usize).cloned())
+                    .collect::<Vec<_>>()
+            })
         })
     };
     view! {
