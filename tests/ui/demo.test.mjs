@@ -57,6 +57,9 @@ test("self-consistency with the built-in model: branches stream, votes gather, a
   const { page, problems } = await demo();
   await set(page, "#strategy-a-samples", "6");
   await page.click("button.think");
+  // First use: the weights download with a progress bar (later pages load them from the cache).
+  await page.waitForSelector(".status-line progress", { timeout: 60_000 });
+  assert.match(await page.locator(".status-line").textContent(), /Downloading the model: \d+ MB of 145 MB/);
   await page.waitForSelector(".branch[data-status=running]", { timeout: 120_000 });
   await finished(page);
   assert.equal(await page.locator(".branch").count(), 6);
@@ -135,6 +138,21 @@ test("compare: two strategies on the same question, side by side, with a summary
   assert.equal(await runs.count(), 2);
   assert.equal(await runs.nth(0).locator(".branch").count(), 3);
   assert.equal(await runs.nth(1).locator(".branch").count(), 1);
+  assert.deepEqual(problems, []);
+});
+
+test("a token budget stops the run, and the meter shows spending against it", async () => {
+  const { page, problems } = await demo();
+  await useLocalServer(page);
+  await set(page, "#strategy-a-samples", "12");
+  await set(page, "#budget-tokens", "700");
+  await page.click("button.think");
+  await finished(page, 180_000);
+  assert.match(await page.locator(".status-line").textContent(), /stopped by the tokens budget/);
+  const meter = await page.locator(".budget .meter", { hasText: "tokens" }).textContent();
+  const [, spent] = meter.match(/(\d+) of 700/) ?? [];
+  assert.ok(spent && Number(spent) <= 700, meter);
+  assert.ok((await page.locator(".branch").count()) < 12, "not every sample ran");
   assert.deepEqual(problems, []);
 });
 

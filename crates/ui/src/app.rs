@@ -2,7 +2,9 @@
 //! compare strategies), the status line with the model's download progress, and the trace panel.
 
 use leptos::prelude::*;
-use thinkscale_engine::{Budget, CancelToken};
+use thinkscale_engine::CancelToken;
+
+use crate::budget_picker::{BudgetPicker, BudgetSettings};
 
 use crate::charts::{BudgetMeter, Verdict, VoteChart, stop_words};
 use crate::controls::{
@@ -149,6 +151,7 @@ pub fn App(
         ..Default::default()
     });
     let provider = RwSignal::new(ProviderSettings::load(&assets.model));
+    let limits = RwSignal::new(BudgetSettings::default());
     let compare = RwSignal::new(false);
     let phase = RwSignal::new(Phase::Idle);
     let generation = RwSignal::new(0_u64);
@@ -171,7 +174,7 @@ pub fn App(
             question: question.get(),
             strategy: a,
             extractor: strategy_a.get().extractor(),
-            budget: Budget::unlimited().max_wall_ms(300_000),
+            budget: limits.get().budget(),
             provider: provider.get().choice(),
             assets: assets.builtin.clone(),
         };
@@ -209,6 +212,7 @@ pub fn App(
                 <div class="settings">
                     <StrategyPicker settings=strategy_a id="strategy-a"/>
                     <ProviderPanel settings=provider/>
+                    <BudgetPicker settings=limits/>
                 </div>
                 <label class="compare-toggle">
                     <input type="checkbox" prop:checked=move || compare.get() on:change=move |ev| compare.set(event_target_checked(&ev))/>
