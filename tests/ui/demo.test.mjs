@@ -141,6 +141,20 @@ test("compare: two strategies on the same question, side by side, with a summary
   assert.deepEqual(problems, []);
 });
 
+test("adaptive consistency: agreeing samples settle the vote after the first wave", async () => {
+  const { page, problems } = await demo();
+  await useLocalServer(page);
+  await page.selectOption("#strategy-a-kind", "adaptiveConsistency");
+  await set(page, "#strategy-a-samples", "16");
+  await set(page, "#strategy-a-temperature", "0");
+  await set(page, "#strategy-a-wave", "4");
+  await page.click("button.think");
+  await finished(page, 180_000);
+  assert.match(await page.locator(".status-line").textContent(), /stopped early, the vote was settled/);
+  assert.equal(await page.locator(".branch").count(), 4, "greedy samples agree, so one wave was enough");
+  assert.deepEqual(problems, []);
+});
+
 test("a token budget stops the run, and the meter shows spending against it", async () => {
   const { page, problems } = await demo();
   await useLocalServer(page);

@@ -66,6 +66,10 @@ pub struct StrategySettings {
     pub max_tokens: u32,
     /// What the answer is: `number` or `text` (anything after "the answer is").
     pub answer: String,
+    /// Adaptive consistency: samples per wave.
+    pub wave: u32,
+    /// Adaptive consistency: how sure the Beta rule must be that the leader is the majority.
+    pub threshold: f64,
 }
 
 impl Default for StrategySettings {
@@ -76,6 +80,8 @@ impl Default for StrategySettings {
             temperature: 0.7,
             max_tokens: 128,
             answer: "number".into(),
+            wave: 4,
+            threshold: 0.95,
         }
     }
 }
@@ -92,7 +98,8 @@ impl StrategySettings {
             "selfConsistency" => serde_json::json!({
                 "kind": "selfConsistency", "samples": self.samples, "concurrency": concurrency, "sampling": sampling }),
             "adaptiveConsistency" => serde_json::json!({
-                "kind": "adaptiveConsistency", "maxSamples": self.samples, "sampling": sampling }),
+                "kind": "adaptiveConsistency", "maxSamples": self.samples, "wave": self.wave,
+                "rule": { "kind": "beta", "threshold": self.threshold }, "sampling": sampling }),
             "bestOfN" => serde_json::json!({
                 "kind": "bestOfN", "candidates": self.samples, "concurrency": concurrency, "sampling": sampling }),
             _ => serde_json::json!({ "kind": "chainOfThought", "sampling": sampling }),
@@ -119,6 +126,9 @@ pub fn StrategyPicker(
     let temperature_id = format!("{id}-temperature");
     let tokens_id = format!("{id}-tokens");
     let answer_id = format!("{id}-answer");
+    let wave_id = format!("{id}-wave");
+    let threshold_id = format!("{id}-threshold");
+    let adaptive = move || settings.get().kind == "adaptiveConsistency";
     let number = |ev: &leptos::ev::Event| event_target_value(ev).parse::<f64>().ok();
     view! {
         <fieldset class="strategy">
@@ -183,6 +193,35 @@ pub fn StrategyPicker(
                 <option value="number">"a number"</option>
                 <option value="text">"text"</option>
             </select>
+            <Show when=adaptive>
+                <label for=wave_id.clone()>"Samples per wave"</label>
+                <input
+                    id=wave_id.clone()
+                    type="number"
+                    min="1"
+                    max="16"
+                    prop:value=move || settings.get().wave.to_string()
+                    on:change=move |ev| {
+                        if let Some(n) = number(&ev) {
+                            settings.update(|s| s.wave = n.clamp(1.0, 16.0) as u32)
+                        }
+                    }
+                />
+                <label for=threshold_id.clone()>"Stop when the leader is the majority with probability"</label>
+                <input
+                    id=threshold_id.clone()
+                    type="number"
+                    min="0.51"
+                    max="0.999"
+                    step="0.01"
+                    prop:value=move || settings.get().threshold.to_string()
+                    on:change=move |ev| {
+                        if let Some(p) = number(&ev) {
+                            settings.update(|s| s.threshold = p.clamp(0.51, 0.999))
+                        }
+                    }
+                />
+            </Show>
         </fieldset>
     }
 }
