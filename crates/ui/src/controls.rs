@@ -122,14 +122,23 @@ pub fn StrategyPicker(
     id: &'static str,
 ) -> impl IntoView {
     let kind_id = format!("{id}-kind");
-    let samples_id = format!("{id}-samples");
-    let temperature_id = format!("{id}-temperature");
-    let tokens_id = format!("{id}-tokens");
     let answer_id = format!("{id}-answer");
-    let wave_id = format!("{id}-wave");
-    let threshold_id = format!("{id}-threshold");
     let adaptive = move || settings.get().kind == "adaptiveConsistency";
-    let number = |ev: &leptos::ev::Event| event_target_value(ev).parse::<f64>().ok();
+    let field = move |name: &str,
+                      label: &'static str,
+                      (min, max, step): (f64, f64, f64),
+                      read: fn(&StrategySettings) -> f64,
+                      write: fn(&mut StrategySettings, f64)| {
+        view! {
+            <NumberField
+                id=format!("{id}-{name}")
+                label
+                range=(min, max, step)
+                value=Signal::derive(move || read(&settings.get()))
+                set=Callback::new(move |v| settings.update(|s| write(s, v)))
+            />
+        }
+    };
     view! {
         <fieldset class="strategy">
             <legend>"Strategy"</legend>
@@ -144,46 +153,9 @@ pub fn StrategyPicker(
                 <option value="bestOfN">"Best-of-N (a judge picks)"</option>
                 <option value="chainOfThought">"Chain of thought (one sample)"</option>
             </select>
-            <label for=samples_id.clone()>"Samples"</label>
-            <input
-                id=samples_id
-                type="number"
-                min="1"
-                max="64"
-                prop:value=move || settings.get().samples.to_string()
-                on:change=move |ev| {
-                    if let Some(n) = number(&ev) {
-                        settings.update(|s| s.samples = n.clamp(1.0, 64.0) as u32)
-                    }
-                }
-            />
-            <label for=temperature_id.clone()>"Temperature"</label>
-            <input
-                id=temperature_id
-                type="number"
-                min="0"
-                max="2"
-                step="0.1"
-                prop:value=move || settings.get().temperature.to_string()
-                on:change=move |ev| {
-                    if let Some(t) = number(&ev) {
-                        settings.update(|s| s.temperature = t.clamp(0.0, 2.0) as f32)
-                    }
-                }
-            />
-            <label for=tokens_id.clone()>"Max tokens per sample"</label>
-            <input
-                id=tokens_id
-                type="number"
-                min="8"
-                max="4096"
-                prop:value=move || settings.get().max_tokens.to_string()
-                on:change=move |ev| {
-                    if let Some(n) = number(&ev) {
-                        settings.update(|s| s.max_tokens = n.clamp(8.0, 4096.0) as u32)
-                    }
-                }
-            />
+            {field("samples", "Samples", (1.0, 64.0, 1.0), |s| s.samples.into(), |s, v| s.samples = v as u32)}
+            {field("temperature", "Temperature", (0.0, 2.0, 0.1), |s| (f64::from(s.temperature) * 100.0).round() / 100.0, |s, v| s.temperature = v as f32)}
+            {field("tokens", "Max tokens per sample", (8.0, 4096.0, 1.0), |s| s.max_tokens.into(), |s, v| s.max_tokens = v as u32)}
             <label for=answer_id.clone()>"Answer"</label>
             <select
                 id=answer_id
@@ -194,35 +166,49 @@ pub fn StrategyPicker(
                 <option value="text">"text"</option>
             </select>
             <Show when=adaptive>
-                <label for=wave_id.clone()>"Samples per wave"</label>
-                <input
-                    id=wave_id.clone()
-                    type="number"
-                    min="1"
-                    max="16"
-                    prop:value=move || settings.get().wave.to_string()
-                    on:change=move |ev| {
-                        if let Some(n) = number(&ev) {
-                            settings.update(|s| s.wave = n.clamp(1.0, 16.0) as u32)
-                        }
-                    }
-                />
-                <label for=threshold_id.clone()>"Stop when the leader is the majority with probability"</label>
-                <input
-                    id=threshold_id.clone()
-                    type="number"
-                    min="0.51"
-                    max="0.999"
-                    step="0.01"
-                    prop:value=move || settings.get().threshold.to_string()
-                    on:change=move |ev| {
-                        if let Some(p) = number(&ev) {
-                            settings.update(|s| s.threshold = p.clamp(0.51, 0.999))
-                        }
-                    }
-                />
+                {field("wave", "Samples per wave", (1.0, 16.0, 1.0), |s| s.wave.into(), |s, v| s.wave = v as u32)}
+                {field(
+                    "threshold",
+                    "Stop when the leader is the majority with probability",
+                    (0.51, 0.999, 0.01),
+                    |s| s.threshold,
+                    |s, v| s.threshold = v,
+                )}
             </Show>
         </fieldset>
+    }
+}
+
+/// A labelled number input whose value is clamped to its range.
+#[component]
+fn NumberField(
+    /// The input's id.
+    id: String,
+    /// Its label.
+    label: &'static str,
+    /// Smallest value, largest value, and the arrows' step.
+    range: (f64, f64, f64),
+    /// The current value.
+    value: Signal<f64>,
+    /// Receives a new value, clamped to the range.
+    set: Callback<f64>,
+) -> impl IntoView {
+    let (min, max, step) = range;
+    view! {
+        <label for=id.clone()>{label}</label>
+        <input
+            id=id
+            type="number"
+            min=min
+            max=max
+            step=step
+            prop:value=move || value.get().to_string()
+            on:change=move |ev| {
+                if let Ok(v) = event_target_value(&ev).parse::<f64>() {
+                    set.run(v.clamp(min, max))
+                }
+            }
+        />
     }
 }
 
