@@ -126,9 +126,11 @@ test("invalid configuration is rejected up front, naming the field", async () =>
     [() => new thinkscale.Engine({}), "provider"],
     [() => new thinkscale.Engine({ provider: { kind: "openai", model: "m" } }), "provider.baseURL"],
     [() => new thinkscale.Engine({ provider: { kind: "cohere", model: "m" } }), "provider"],
-    [() => new thinkscale.Engine({ provider: { kind: "openai", baseURL: "http://example.com/v1", apiKey: "k", model: "m" } }), "provider.base_url"],
+    [() => new thinkscale.Engine({ provider: { kind: "openai", baseURL: "http://example.com/v1", apiKey: "k", model: "m" } }), "provider.baseURL"],
     [() => new thinkscale.Engine({ provider: { kind: "custom" } }), "provider.generate"],
     [() => new thinkscale.Engine({ provider: { kind: "custom", generate() {}, maxn: 2 } }), "provider"],
+    [() => new thinkscale.Engine({ provider: { kind: "custom", generat() {} } }), "provider.generate"],
+    [() => new thinkscale.Engine({ provider: { kind: "custom", generate() {}, onDelta() {} } }), "provider.onDelta"],
     [() => new thinkscale.Engine({ provider: { kind: "builtin", model: "m.gguf" } }), "provider.kind"],
     [() => new thinkscale.Engine({ provider: { kind: "custom", generate() {} }, budget: { maxTokens: -1 } }), "budget"],
     [() => new thinkscale.Engine({ provider: { kind: "custom", generate() {} }, bugdet: {} }), "bugdet"],
@@ -151,6 +153,9 @@ test("invalid configuration is rejected up front, naming the field", async () =>
     assert.equal(error.field, field, error.message);
   }
   assert.throws(() => engine.stream("q", { strategy: { kind: "nope" } }), { code: "invalid_config" });
+  // A key next to a mistyped option is not echoed back in serde's message.
+  assert.throws(() => new thinkscale.Engine({ provider: { kind: "openai", preset: "groq", apiKey: KEY, model: "m", maxN: KEY } }),
+    (e) => e.code === "invalid_config" && !e.message.includes("DO-NOT-LEAK") && e.message.includes("***"));
 });
 
 test("provider failures keep their kind, status and message, and the key stays out", async () => {

@@ -70,6 +70,12 @@ test("self-consistency with the built-in model: branches stream, votes gather, a
   assert.match(await page.locator(".final").textContent(), /^Answer: /);
   assert.match(await page.locator(".budget").textContent(), /samples\s*6/);
   await page.screenshot({ path: join(shots, "demo.png"), fullPage: true });
+  // A second run reuses the model's Worker (and its weights) instead of starting another.
+  await set(page, "#strategy-a-samples", "2");
+  await page.click("button.think");
+  await page.waitForFunction(() => document.querySelectorAll(".branch").length === 2, null, { timeout: 60_000 });
+  await finished(page);
+  assert.equal(page.workers().length, 1, "one model Worker");
   assert.deepEqual(problems, []);
 });
 
@@ -192,16 +198,41 @@ function hostileTrace() {
 
 test("hostile model output is shown as text and no script runs", async () => {
   const { page, problems } = await demo();
+  // First a six-branch trace, then the hostile one: the rows of the first must all go.
+  const docs = join(tmpdir(), "thinkscale-docs-trace.json");
+  writeFileSync(docs, readFileSync(join(repoRoot, "web/docs-example/trace.json")));
+  await page.selectOption(".speed", "0");
+  await page.setInputFiles(".import input[type=file]", docs);
+  await finished(page, 10_000);
+  assert.equal(await page.locator(".branch").count(), 6);
   const file = join(tmpdir(), "thinkscale-hostile-trace.json");
   writeFileSync(file, hostileTrace());
-  await page.selectOption(".speed", "0");
   await page.setInputFiles(".import input[type=file]", file);
+  await page.waitForFunction(() => document.querySelectorAll(".branch").length === 1, null, { timeout: 10_000 });
   await finished(page, 10_000);
   const shown = await page.locator(".branch pre.text").textContent();
   assert.ok(shown.includes('<img src=x onerror="window.pwned=1">'), "the markup is visible as text");
   assert.equal(await page.locator(".thinkscale img, .thinkscale script:not([src]), .thinkscale b, .thinkscale i").count(), 0);
   assert.equal(await page.locator(".final-answer").textContent(), "<b>42</b>");
   assert.equal(await page.evaluate(() => window.pwned), undefined);
+  // Replaying again, at once, shows the same single branch (not a stale row).
+  await page.click("button.replay");
+  await finished(page, 10_000);
+  assert.equal(await page.locator(".branch").count(), 1);
+  assert.ok((await page.locator(".branch pre.text").textContent()).includes("<script>"));
+  assert.deepEqual(problems, []);
+});
+
+test("Stop ends a replay, and the next run can start", async () => {
+  const { page, problems } = await demo();
+  const docs = join(tmpdir(), "thinkscale-docs-trace-slow.json");
+  writeFileSync(docs, readFileSync(join(repoRoot, "web/docs-example/trace.json")));
+  await page.selectOption(".speed", "1");
+  await page.setInputFiles(".import input[type=file]", docs);
+  await page.waitForFunction(() => document.querySelector(".status-line").textContent.includes("Replaying"));
+  await page.click("button.stop");
+  await page.waitForFunction(() => document.querySelector(".status-line").textContent.includes("stopped by you"), null, { timeout: 5_000 });
+  assert.ok(await page.locator("button.think").isEnabled());
   assert.deepEqual(problems, []);
 });
 

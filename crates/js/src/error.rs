@@ -229,6 +229,14 @@ impl From<thinkscale_providers::Error> for Failure {
     fn from(error: thinkscale_providers::Error) -> Self {
         match error {
             thinkscale_providers::Error::InvalidConfig { field, reason } => {
+                // The providers crate names its Rust fields; JS callers wrote the options' names.
+                let field = match field {
+                    "base_url" => "baseURL",
+                    "api_key" => "apiKey",
+                    "max_n" => "maxN",
+                    "default_max_tokens" => "defaultMaxTokens",
+                    other => other,
+                };
                 Self::config(format!("provider.{field}"), reason)
             }
             other => Self::new(ErrorCode::Protocol, other.to_string()),

@@ -163,6 +163,15 @@ async fn the_stream_iterates_every_event_then_ends() {
     }
     assert_eq!(types.first().map(String::as_str), Some("runStarted"));
     assert_eq!(types.last().map(String::as_str), Some("runFinished"));
+
+    // Two next() calls before either settles: each gets its own event, in order.
+    let iterator = engine.stream("q".into(), None).unwrap();
+    let next: Function = get(&iterator, "next").unchecked_into();
+    let first: Promise = next.call0(&iterator).unwrap().unchecked_into();
+    let second: Promise = next.call0(&iterator).unwrap().unchecked_into();
+    let (first, second) = (settle(first).await.unwrap(), settle(second).await.unwrap());
+    assert_eq!(string(&get(&first, "value"), "type"), "runStarted");
+    assert_eq!(string(&get(&second, "value"), "type"), "branchStarted");
     let async_iterator = Reflect::get(&iterator, &js_sys::Symbol::async_iterator()).unwrap();
     assert!(async_iterator.is_function(), "usable with for await");
 }

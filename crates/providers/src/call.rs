@@ -170,14 +170,7 @@ pub(crate) fn malformed(what: &str, detail: impl std::fmt::Display) -> ModelErro
 
 /// Maps an HTTP error status and body to a [`ModelError`], keeping the server's own message.
 pub(crate) fn status_error(status: u16, body: &[u8], retry_after: Option<Duration>) -> ModelError {
-    let kind = match status {
-        401 | 403 => ModelErrorKind::Auth,
-        408 => ModelErrorKind::Timeout,
-        429 => ModelErrorKind::RateLimited,
-        409 | 500..=599 => ModelErrorKind::Server,
-        400..=499 => ModelErrorKind::InvalidRequest,
-        _ => ModelErrorKind::Other,
-    };
+    let kind = ModelErrorKind::from_status(status);
     let text = String::from_utf8_lossy(body);
     let message = serde_json::from_str::<serde_json::Value>(&text)
         .ok()

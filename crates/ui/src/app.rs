@@ -2,7 +2,9 @@
 //! compare strategies), the status line with the model's download progress, and the trace panel.
 
 use leptos::prelude::*;
-use thinkscale_engine::CancelToken;
+use std::sync::{Arc, Mutex};
+
+use thinkscale_engine::{CancelToken, StopReason};
 
 use crate::budget_picker::{BudgetPicker, BudgetSettings};
 
@@ -11,7 +13,7 @@ use crate::controls::{
     ProviderPanel, ProviderSettings, QuestionBox, StrategyPicker, StrategySettings,
 };
 use crate::live::LiveRun;
-use crate::run::{Phase, RunSpec, run, start};
+use crate::run::{ModelCache, Phase, RunControl, RunSpec, run, start};
 use crate::trace_panel::TracePanel;
 
 /// The stylesheet, inlined so that it also applies inside an embed's shadow root.
@@ -155,21 +157,32 @@ pub fn App(
     let compare = RwSignal::new(false);
     let phase = RwSignal::new(Phase::Idle);
     let generation = RwSignal::new(0_u64);
-    let cancel = StoredValue::new(CancelToken::new());
+    // Held outside reactive storage, so that cleanup can still reach it.
+    let cancel = Arc::new(Mutex::new(CancelToken::new()));
+    let models = ModelCache::default();
     let (live_a, live_b) = (LiveRun::new(), LiveRun::new());
     let busy =
         move || matches!(phase.get(), Phase::Running | Phase::Loading { .. } | Phase::Replaying);
 
+    let cancel_run = Arc::clone(&cancel);
     let think = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (a, b) = match (strategy_a.get().config(), strategy_b.get().config()) {
             (Ok(a), Ok(b)) => (a, b),
             (Err(e), _) | (_, Err(e)) => return phase.set(Phase::Failed(e)),
         };
-        cancel.with_value(CancelToken::cancel);
         let token = CancelToken::new();
-        cancel.set_value(token.clone());
+        if let Ok(mut current) = cancel_run.lock() {
+            current.cancel();
+            *current = token.clone();
+        }
         generation.update(|g| *g += 1);
+        let control = RunControl {
+            cancel: token,
+            models: models.clone(),
+            generation,
+            mine: generation.get_untracked(),
+        };
         let spec = RunSpec {
             question: question.get(),
             strategy: a,
@@ -185,19 +198,33 @@ pub fn App(
         });
         live_b.reset();
         start(async move {
-            run(spec, live_a, phase, token.clone()).await;
+            run(spec, live_a, phase, control.clone()).await;
             if let Some(spec) = second
-                && !token.is_cancelled()
-                && matches!(phase.get_untracked(), Phase::Finished(_))
+                && !control.cancel.is_cancelled()
+                && matches!(phase.try_get_untracked(), Some(Phase::Finished(_)))
             {
-                run(spec, live_b, phase, token).await;
+                run(spec, live_b, phase, control).await;
             }
         });
     };
+    let cancel_stop = Arc::clone(&cancel);
     let stop = move |_| {
-        cancel.with_value(CancelToken::cancel);
-        generation.update(|g| *g += 1);
+        if let Ok(current) = cancel_stop.lock() {
+            current.cancel();
+        }
+        // A live run reports its own stop; a replay just ends.
+        if matches!(phase.get_untracked(), Phase::Replaying) {
+            generation.update(|g| *g += 1);
+            phase.set(Phase::Finished(StopReason::Cancelled));
+        }
     };
+    // The view going away stops whatever it was running.
+    on_cleanup(move || {
+        if let Ok(current) = cancel.lock() {
+            current.cancel();
+        }
+        generation.try_update(|g| *g += 1);
+    });
     let title_a = Signal::derive(move || live_a.strategy.get());
     let title_b = Signal::derive(move || live_b.strategy.get());
     view! {

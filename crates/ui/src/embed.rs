@@ -84,6 +84,10 @@ fn Replay(source: Result<Trace, String>, url: Option<String>, speed: f64) -> imp
         generation.update(|g| *g += 1);
         start(replay(trace, speed, live, phase, generation, generation.get_untracked()));
     };
+    // Unmounting stops the replay.
+    on_cleanup(move || {
+        generation.try_update(|g| *g += 1);
+    });
     match (source, url) {
         (Ok(trace), _) if !trace.events.is_empty() => play(trace),
         (_, Some(url)) => start(async move {

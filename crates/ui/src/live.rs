@@ -6,6 +6,7 @@
 //! what the components show, with each branch's fields as their own signals.
 
 use leptos::prelude::*;
+use leptos::reactive::owner::WeakOwner;
 use thinkscale_engine::answer::Answer;
 use thinkscale_engine::event::{Event, EventKind, NodeId, NodeKind, Outcome, StopReason};
 use thinkscale_engine::model::Channel;
@@ -16,6 +17,8 @@ use thinkscale_engine::{Budget, Spend, Trace};
 /// One branch (model call) as the tree shows it.
 #[derive(Debug, Clone)]
 pub struct BranchView {
+    /// Which run of this view it belongs to (ids restart at 0 with every run).
+    pub epoch: u64,
     /// Its id (its index among the run's branches).
     pub id: NodeId,
     /// What it is for.
@@ -71,10 +74,13 @@ pub struct LiveRun {
     pub early_stop: RwSignal<Option<StopReason>>,
     /// The result, once finished.
     pub outcome: RwSignal<Option<Outcome>>,
+    /// Counts runs and replays shown in this view, so rows of one never stand for another's.
+    pub epoch: RwSignal<u64>,
     /// Every event so far, for export.
     events: StoredValue<Vec<Event>>,
-    /// The reactive owner the branches' signals belong to (the component's).
-    owner: StoredValue<Owner>,
+    /// The reactive owner the branches' signals belong to (the component's), held weakly: the
+    /// view's own storage must not keep its owner alive.
+    owner: StoredValue<WeakOwner>,
 }
 
 impl LiveRun {
@@ -92,13 +98,16 @@ impl LiveRun {
             now_ms: RwSignal::new(0),
             early_stop: RwSignal::new(None),
             outcome: RwSignal::new(None),
+            epoch: RwSignal::new(0),
             events: StoredValue::new(Vec::new()),
-            owner: StoredValue::new(Owner::current().unwrap_or_default()),
+            owner: StoredValue::new(Owner::current().unwrap_or_default().downgrade()),
         }
     }
 
-    /// Forgets everything, for a new run or replay.
+    /// Forgets everything, for a new run or replay. Like every method here, it does nothing once
+    /// the view is gone (a run or replay may still be finishing in the background).
     pub fn reset(&self) {
+        self.epoch.update(|e| *e += 1);
         self.question.set(String::new());
         self.strategy.set(String::new());
         self.model.set(String::new());
@@ -110,28 +119,24 @@ impl LiveRun {
         self.now_ms.set(0);
         self.early_stop.set(None);
         self.outcome.set(None);
-        self.events.set_value(Vec::new());
-    }
-
-    /// Whether the run has started and not finished.
-    pub fn is_running(&self) -> bool {
-        !self.order.with(Vec::is_empty) && self.outcome.with(Option::is_none)
+        let _ = self.events.try_update_value(Vec::clear);
     }
 
     /// The events so far, as a trace.
     pub fn trace(&self) -> Trace {
-        Trace::new(self.events.get_value())
+        Trace::new(self.events.try_get_value().unwrap_or_default())
     }
 
     fn branch(&self, id: NodeId) -> Option<BranchView> {
-        self.branches.with_untracked(|all| all.get(id.0 as usize).cloned())
+        self.branches.try_with_untracked(|all| all.get(id.0 as usize).cloned()).flatten()
     }
 
     /// Folds one event into the signals.
     pub fn apply(&self, event: &Event) {
-        self.events.update_value(|events| events.push(event.clone()));
+        let Some(owner) = self.owner.try_with_value(WeakOwner::upgrade).flatten() else { return };
+        let _ = self.events.try_update_value(|events| events.push(event.clone()));
         self.now_ms.set(event.at_ms);
-        self.owner.with_value(|owner| owner.with(|| self.apply_kind(event)));
+        owner.with(|| self.apply_kind(event));
     }
 
     fn apply_kind(&self, event: &Event) {
@@ -227,6 +232,7 @@ impl LiveRun {
     ) {
         let depth = parent.and_then(|p| self.branch(p)).map_or(0, |p| p.depth + 1);
         let branch = BranchView {
+            epoch: self.epoch.try_get_untracked().unwrap_or_default(),
             id,
             kind,
             label: label.to_owned(),
@@ -243,8 +249,10 @@ impl LiveRun {
             score: RwSignal::new(None),
         };
         self.branches.update(|all| all.push(branch));
-        let depths: Vec<usize> =
-            self.branches.with_untracked(|all| all.iter().map(|b| b.depth).collect());
+        let depths: Vec<usize> = self
+            .branches
+            .try_with_untracked(|all| all.iter().map(|b| b.depth).collect())
+            .unwrap_or_default();
         self.order.update(|order| {
             let at = match parent.and_then(|p| order.iter().position(|&n| n == p)) {
                 // After the parent and everything deeper that follows it (its subtree).

@@ -3,6 +3,8 @@
 //! clock, and every event goes into a [`LiveRun`]. A replay feeds a stored trace's events into
 //! the same `LiveRun`, paced by their timestamps.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -111,7 +113,14 @@ fn provider_options(choice: &ProviderChoice, phase: RwSignal<Phase>) -> JsValue 
                 let get =
                     |k: &str| js_sys::Reflect::get(&p, &k.into()).ok().and_then(|v| v.as_f64());
                 let loaded = get("loaded").unwrap_or(0.0);
-                phase.set(Phase::Loading { loaded, total: get("total").filter(|t| *t > 0.0) });
+                // Only a run in progress shows the download (it goes on after a Stop).
+                if matches!(phase.try_get_untracked(), Some(Phase::Running | Phase::Loading { .. }))
+                {
+                    phase.try_set(Phase::Loading {
+                        loaded,
+                        total: get("total").filter(|t| *t > 0.0),
+                    });
+                }
             });
             set(&options, "onProgress", progress.as_ref());
             progress.forget();
@@ -148,50 +157,104 @@ pub struct RunSpec {
     pub assets: String,
 }
 
+/// The model of the last run, kept for the next one with the same settings: the built-in model's
+/// Worker (and its 145 MB of weights) is made once, not once per run.
+#[derive(Debug, Clone, Default)]
+pub struct ModelCache(Rc<RefCell<Option<CachedModel>>>);
+
+/// A model and the settings it was made from.
+type CachedModel = (ProviderChoice, Rc<ProviderModel>);
+
+impl ModelCache {
+    fn model(
+        &self,
+        choice: &ProviderChoice,
+        phase: RwSignal<Phase>,
+    ) -> Result<Rc<ProviderModel>, String> {
+        if let Some((cached, model)) = self.0.borrow().as_ref()
+            && cached == choice
+        {
+            return Ok(Rc::clone(model));
+        }
+        let model = ProviderModel::from_options(&provider_options(choice, phase))
+            .map(Rc::new)
+            .map_err(|failure| failure.message)?;
+        *self.0.borrow_mut() = Some((choice.clone(), Rc::clone(&model)));
+        Ok(model)
+    }
+}
+
+/// What a run is tied to: its cancel token, the model cache, and the view's generation counter
+/// (another run or replay, or the view going away, bumps it: this run then stops and reports
+/// nothing more).
+#[derive(Debug, Clone)]
+pub struct RunControl {
+    /// Cancels the run.
+    pub cancel: CancelToken,
+    /// Models to reuse.
+    pub models: ModelCache,
+    /// The view's generation counter.
+    pub generation: RwSignal<u64>,
+    /// This run's generation.
+    pub mine: u64,
+}
+
+impl RunControl {
+    fn current(&self) -> bool {
+        self.generation.try_get_untracked() == Some(self.mine)
+    }
+}
+
 /// Runs `spec` into `live`, reporting the phase; returns when the run has ended. Cancelling
-/// `cancel` stops it (in-flight requests are dropped; finished branches stay).
-pub async fn run(spec: RunSpec, live: LiveRun, phase: RwSignal<Phase>, cancel: CancelToken) {
+/// stops it (in-flight requests are dropped; finished branches stay).
+pub async fn run(spec: RunSpec, live: LiveRun, phase: RwSignal<Phase>, control: RunControl) {
+    let fail = |message: String| {
+        if control.current() {
+            phase.try_set(Phase::Failed(message));
+        }
+    };
     live.reset();
     if matches!(spec.provider, ProviderChoice::Builtin { .. })
         && let Err(message) = ensure_builtin(&spec.assets).await
     {
-        phase.set(Phase::Failed(message));
-        return;
+        return fail(message);
     }
-    let model = match ProviderModel::from_options(&provider_options(&spec.provider, phase)) {
+    let model = match control.models.model(&spec.provider, phase) {
         Ok(model) => model,
-        Err(failure) => {
-            phase.set(Phase::Failed(failure.message));
-            return;
-        }
+        Err(message) => return fail(message),
     };
-    let runner = Runner::new(&model)
+    let runner = Runner::new(&*model)
         .budget(spec.budget)
         .clock(Arc::new(JsClock::new()))
-        .cancel_token(cancel);
+        .cancel_token(control.cancel.clone());
     let task = Task::new(spec.question).extractor(spec.extractor);
     if let Err(error) = runner.validate(&spec.strategy, &task) {
-        phase.set(Phase::Failed(error.to_string()));
-        return;
+        return fail(error.to_string());
     }
-    phase.set(Phase::Running);
+    phase.try_set(Phase::Running);
     // Let the page repaint (buttons, status) before the run starts its branches: two short tasks
     // instead of one long one.
     gloo_timers::future::TimeoutFuture::new(0).await;
     let mut sink = |event: &Event| {
+        if !control.current() {
+            return Flow::Stop;
+        }
         // The first token means the weights are loaded (their progress may arrive after the
         // branches started).
         if matches!(event.kind, EventKind::TokenDelta { .. } | EventKind::BranchFinished { .. })
-            && matches!(phase.get_untracked(), Phase::Loading { .. })
+            && matches!(phase.try_get_untracked(), Some(Phase::Loading { .. }))
         {
-            phase.set(Phase::Running);
+            phase.try_set(Phase::Running);
         }
         live.apply(event);
         Flow::Continue
     };
-    match runner.run(&spec.strategy, &task, &mut sink).await {
-        Ok(outcome) => phase.set(finished(&outcome)),
-        Err(error) => phase.set(Phase::Failed(error.to_string())),
+    let ended = runner.run(&spec.strategy, &task, &mut sink).await;
+    if control.current() {
+        phase.try_set(match ended {
+            Ok(outcome) => finished(&outcome),
+            Err(error) => Phase::Failed(error.to_string()),
+        });
     }
 }
 
@@ -216,10 +279,10 @@ pub async fn replay(
     mine: u64,
 ) {
     live.reset();
-    phase.set(Phase::Replaying);
+    phase.try_set(Phase::Replaying);
     let mut previous = 0;
     for event in &trace.events {
-        if generation.get_untracked() != mine {
+        if generation.try_get_untracked() != Some(mine) {
             return;
         }
         let wait = event.at_ms.saturating_sub(previous);
@@ -230,8 +293,8 @@ pub async fn replay(
         }
         live.apply(event);
     }
-    let stop = live.outcome.get_untracked().map(|o| o.stop).unwrap_or(StopReason::Completed);
-    phase.set(Phase::Finished(stop));
+    let stop = live.outcome.try_get_untracked().flatten().map_or(StopReason::Completed, |o| o.stop);
+    phase.try_set(Phase::Finished(stop));
 }
 
 /// Starts `future` on the page's event loop.

@@ -38,11 +38,10 @@ pub fn TracePanel(
     generation: RwSignal<u64>,
 ) -> impl IntoView {
     let speed = RwSignal::new(4.0_f64);
-    let stored = StoredValue::new(None::<Trace>);
+    // A replay takes over the view: bumping the generation also stops a live run in it.
     let play = move |trace: Trace| {
         generation.update(|g| *g += 1);
         let mine = generation.get_untracked();
-        stored.set_value(Some(trace.clone()));
         start(replay(trace, speed.get_untracked(), live, phase, generation, mine));
     };
     let export = move |_| {
@@ -81,7 +80,7 @@ pub fn TracePanel(
         });
     };
     let again = move |_| {
-        let trace = stored.get_value().unwrap_or_else(|| live.trace());
+        let trace = live.trace();
         if trace.events.is_empty() {
             phase.set(Phase::Failed("There is no run to replay yet.".into()));
         } else {

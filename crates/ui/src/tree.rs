@@ -144,7 +144,7 @@ pub fn ReasoningTree(
     };
     view! {
         <ol class="tree" aria-label="Reasoning branches">
-            <For each=rows key=|branch| branch.id children=move |branch| view! { <BranchRow branch winner/> }/>
+            <For each=rows key=|branch| (branch.epoch, branch.id) children=move |branch| view! { <BranchRow branch winner/> }/>
         </ol>
     }
 }

@@ -34,6 +34,19 @@ impl ModelErrorKind {
         matches!(self, Self::Auth | Self::InvalidRequest)
     }
 
+    /// The kind of failure an HTTP error status means: 401/403 auth, 408 timeout, 429 rate
+    /// limited, 409 and 5xx server (worth retrying), other 4xx an invalid request.
+    pub fn from_status(status: u16) -> Self {
+        match status {
+            401 | 403 => Self::Auth,
+            408 => Self::Timeout,
+            429 => Self::RateLimited,
+            409 | 500..=599 => Self::Server,
+            400..=499 => Self::InvalidRequest,
+            _ => Self::Other,
+        }
+    }
+
     /// A short lowercase name, as used in messages.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -26,7 +26,8 @@ pub fn register_builtin_loader(loader: Function) {
 
 /// The custom provider for a `{ kind: "builtin", model, … }` option.
 pub(crate) fn builtin_provider(provider: &JsValue) -> Result<JsValue, Failure> {
-    let spec: BuiltinProvider = from_js(&without_functions(provider), "provider")?;
+    let spec: BuiltinProvider =
+        from_js(&without_functions(provider, &["onProgress"], "provider")?, "provider")?;
     if spec.model.trim().is_empty() {
         return Err(Failure::config("provider.model", "must be the URL of a GGUF file"));
     }

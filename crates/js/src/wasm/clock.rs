@@ -49,7 +49,9 @@ impl Clock for JsClock {
     }
 
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        let millis = u32::try_from(duration.as_millis()).unwrap_or(u32::MAX);
+        // setTimeout takes a signed 32-bit delay: anything longer fires at once. Longer
+        // budgets (about 24.8 days) wait the longest delay it accepts.
+        let millis = u32::try_from(duration.as_millis()).unwrap_or(u32::MAX).min(i32::MAX as u32);
         gloo_timers::future::TimeoutFuture::new(millis).boxed_local()
     }
 }

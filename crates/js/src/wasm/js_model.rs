@@ -26,6 +26,15 @@ use super::convert::{from_js, to_js};
 use crate::error::Failure;
 use crate::options::{CustomProvider, Delta};
 
+#[wasm_bindgen(inline_js = "export function guarded(f) { \
+    let alive = true; const g = (x) => { if (alive) f(x); }; \
+    g.revoke = () => { alive = false; }; return g; }")]
+extern "C" {
+    /// Wraps `f` so that calls after `revoke()` do nothing: a provider may report a delta after
+    /// the engine dropped its call (and the Rust closure behind `f`).
+    fn guarded(f: &JsValue) -> JsValue;
+}
+
 /// A model implemented by a JavaScript function.
 #[derive(Debug, Clone)]
 pub(crate) struct JsModel {
@@ -43,7 +52,7 @@ impl JsModel {
             .ok_or_else(|| {
                 Failure::config(format!("{field}.generate"), "must be an async function")
             })?;
-        let plain = without_functions(provider);
+        let plain = without_functions(provider, &["generate"], field)?;
         let spec: CustomProvider = from_js(&plain, field)?;
         let max_n = spec.max_n.unwrap_or(1);
         if max_n == 0 {
@@ -63,18 +72,29 @@ impl JsModel {
 }
 
 /// A shallow copy of `value` without its function-valued properties, so that serde reads only
-/// the data fields.
-pub(crate) fn without_functions(value: &JsValue) -> JsValue {
+/// the data fields. A function under a name not in `functions` is refused (a misspelled
+/// `generate` or `onProgress` must not be ignored silently); `field` names the option.
+pub(crate) fn without_functions(
+    value: &JsValue,
+    functions: &[&str],
+    field: &str,
+) -> Result<JsValue, Failure> {
     let copy = Object::new();
     if let Some(object) = value.dyn_ref::<Object>() {
         for key in Object::keys(object).iter() {
-            let Ok(field) = Reflect::get(value, &key) else { continue };
-            if !field.is_function() {
-                let _ = Reflect::set(&copy, &key, &field);
+            let Ok(item) = Reflect::get(value, &key) else { continue };
+            let name = key.as_string().unwrap_or_default();
+            if !item.is_function() {
+                let _ = Reflect::set(&copy, &key, &item);
+            } else if !functions.contains(&name.as_str()) {
+                return Err(Failure::config(
+                    format!("{field}.{name}"),
+                    format!("is not an option here (functions: {})", functions.join(", ")),
+                ));
             }
         }
     }
-    copy.into()
+    Ok(copy.into())
 }
 
 /// Aborts the call's controller when the stream is dropped before the call settled.
@@ -108,10 +128,7 @@ fn model_error(value: &JsValue) -> ModelError {
     let kind = match (named, status) {
         _ if name == "AbortError" => ModelErrorKind::Cancelled,
         (Some(kind), _) => kind,
-        (None, Some(401 | 403)) => ModelErrorKind::Auth,
-        (None, Some(429)) => ModelErrorKind::RateLimited,
-        (None, Some(400..=499)) => ModelErrorKind::InvalidRequest,
-        (None, Some(500..)) => ModelErrorKind::Server,
+        (None, Some(status)) => ModelErrorKind::from_status(status),
         _ if name == "TypeError" => ModelErrorKind::Network,
         _ => ModelErrorKind::Other,
     };
@@ -214,8 +231,20 @@ struct Call {
     bad_delta: Rc<RefCell<Option<String>>>,
     n: u32,
     guard: AbortOnDrop,
+    /// The `onDelta` JS sees: a guard around the closure, revoked before the closure is freed.
+    on_delta: JsValue,
     /// Kept alive for as long as `generate` may call it.
-    _on_delta: Closure<dyn FnMut(JsValue)>,
+    _closure: Closure<dyn FnMut(JsValue)>,
+}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        if let Ok(revoke) = Reflect::get(&self.on_delta, &"revoke".into())
+            && let Some(revoke) = revoke.dyn_ref::<js_sys::Function>()
+        {
+            let _ = revoke.call0(&JsValue::UNDEFINED);
+        }
+    }
 }
 
 impl JsModel {
@@ -251,9 +280,10 @@ impl JsModel {
             }
             let _ = sender.unbounded_send(Chunk::Delta { choice, channel, text: delta.text });
         });
+        let on_delta_js = guarded(on_delta.as_ref());
         let context = Object::new();
         let _ = Reflect::set(&context, &"signal".into(), &signal);
-        let _ = Reflect::set(&context, &"onDelta".into(), on_delta.as_ref());
+        let _ = Reflect::set(&context, &"onDelta".into(), &on_delta_js);
         let request_js = to_js(request).map_err(|e| ModelError::new(ModelErrorKind::Other, e))?;
         let result = self
             .generate
@@ -267,7 +297,8 @@ impl JsModel {
             bad_delta,
             n,
             guard,
-            _on_delta: on_delta,
+            on_delta: on_delta_js,
+            _closure: on_delta,
         })
     }
 }

@@ -60,11 +60,22 @@ impl ProviderModel {
     /// The model a `provider` option describes (`{ kind: "openai" | "anthropic" | "gemini" |
     /// "builtin" | "custom", … }`); the failure names the field at fault.
     pub fn from_options(provider: &JsValue) -> Result<Self, Failure> {
-        let kind = js_sys::Reflect::get(provider, &"kind".into())
-            .ok()
-            .and_then(|k| k.as_string())
-            .unwrap_or_default();
-        match kind.as_str() {
+        let text = |key: &str| {
+            js_sys::Reflect::get(provider, &key.into()).ok().and_then(|v| v.as_string())
+        };
+        let key = text("apiKey").filter(|k| !k.trim().is_empty());
+        Self::build(provider, &text("kind").unwrap_or_default()).map_err(|mut failure| {
+            // serde quotes the values it rejects: a key put under the wrong option must not
+            // come back in the message.
+            if let Some(key) = &key {
+                failure.message = failure.message.replace(key.trim(), "***");
+            }
+            failure
+        })
+    }
+
+    fn build(provider: &JsValue, kind: &str) -> Result<Self, Failure> {
+        match kind {
             "custom" => JsModel::from_provider(provider, "provider").map(|m| Self(Inner::Js(m))),
             "builtin" => {
                 let custom = builtin_provider(provider)?;

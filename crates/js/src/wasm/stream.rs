@@ -27,8 +27,8 @@ pub(crate) struct StreamState {
     events: VecDeque<JsValue>,
     /// How the run ended, once it has and the iterator has not yet reported it.
     end: Option<Result<(), JsValue>>,
-    /// A `next()` waiting for an event: its promise's resolve and reject.
-    waiting: Option<(Function, Function)>,
+    /// `next()` calls waiting for events, oldest first: their promises' resolve and reject.
+    waiting: VecDeque<(Function, Function)>,
     /// The consumer called `return()`: events and the ending are dropped.
     closed: bool,
 }
@@ -46,7 +46,7 @@ impl StreamState {
         if self.closed {
             return;
         }
-        match self.waiting.take() {
+        match self.waiting.pop_front() {
             Some((resolve, _)) => {
                 let _ = resolve.call1(&JsValue::UNDEFINED, &iterator_result(&event, false));
             }
@@ -54,23 +54,30 @@ impl StreamState {
         }
     }
 
-    /// Records how the run ended; a waiting `next()` learns it now.
+    /// Records how the run ended; waiting `next()` calls learn it now (the first gets the
+    /// error, if there is one; the others, and later calls, are done).
     pub(crate) fn finish(&mut self, end: Result<(), JsValue>) {
         if self.closed {
             return;
         }
-        match (self.waiting.take(), end) {
-            (Some((resolve, _)), Ok(())) => {
-                let _ =
-                    resolve.call1(&JsValue::UNDEFINED, &iterator_result(&JsValue::UNDEFINED, true));
-                self.closed = true;
-            }
-            (Some((_, reject)), Err(error)) => {
-                let _ = reject.call1(&JsValue::UNDEFINED, &error);
-                self.closed = true;
-            }
-            (None, end) => self.end = Some(end),
+        if self.waiting.is_empty() {
+            self.end = Some(end);
+            return;
         }
+        self.closed = true;
+        let mut end = Some(end);
+        while let Some((resolve, reject)) = self.waiting.pop_front() {
+            match end.take() {
+                Some(Err(error)) => {
+                    let _ = reject.call1(&JsValue::UNDEFINED, &error);
+                }
+                _ => self.resolve_done(&resolve),
+            }
+        }
+    }
+
+    fn resolve_done(&self, resolve: &Function) {
+        let _ = resolve.call1(&JsValue::UNDEFINED, &iterator_result(&JsValue::UNDEFINED, true));
     }
 }
 
@@ -111,7 +118,7 @@ impl RunStream {
                 state.closed = true;
                 Promise::reject(&error)
             }
-            None => Promise::new(&mut |resolve, reject| state.waiting = Some((resolve, reject))),
+            None => Promise::new(&mut |resolve, reject| state.waiting.push_back((resolve, reject))),
         }
     }
 
@@ -125,8 +132,8 @@ impl RunStream {
         let mut state = self.state.borrow_mut();
         state.closed = true;
         state.events.clear();
-        if let Some((resolve, _)) = state.waiting.take() {
-            let _ = resolve.call1(&JsValue::UNDEFINED, &iterator_result(&JsValue::UNDEFINED, true));
+        while let Some((resolve, _)) = state.waiting.pop_front() {
+            state.resolve_done(&resolve);
         }
         Promise::resolve(&iterator_result(&JsValue::UNDEFINED, true))
     }
