@@ -90,9 +90,12 @@ async fn ensure_builtin(assets: &str) -> Result<(), String> {
         return Ok(());
     }
     let url = format!("{}/builtin.js", assets.trim_end_matches('/'));
-    let module = JsFuture::from(import_module(&url))
-        .await
-        .map_err(|e| format!("the built-in model's script did not load from {url}: {e:?}"))?;
+    let module = JsFuture::from(import_module(&url)).await.map_err(|e| {
+        format!(
+            "The built-in model's script did not load from {url} ({e:?}). Serve the page with \
+                 `scripts/demo`, which builds it, or choose a provider with a key."
+        )
+    })?;
     let provider = js_sys::Reflect::get(&module, &"builtinProvider".into())
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
