@@ -13,15 +13,22 @@ use thinkscale_testkit::{Fault, FaultProxy};
 
 use crate::support::{require_server, round_trip, server_root};
 
-fn through(proxy: &FaultProxy, retry: RetryPolicy) -> OpenAiCompatible {
+/// A provider for the real server through `proxy`. `idle` is how long a stream may go silent:
+/// short where a stall is the fault under test, generous elsewhere (a 2-core machine running the
+/// other tests and the built-in model can leave a queued request silent for seconds).
+fn through(proxy: &FaultProxy, retry: RetryPolicy, idle: Duration) -> OpenAiCompatible {
     let config = OpenAiConfig {
         retry,
-        // Long enough for a loaded 2-core machine to start generating; short enough to test stalls.
-        timeouts: Timeouts { response: Duration::from_secs(30), idle: Duration::from_secs(5) },
+        timeouts: Timeouts { response: Duration::from_secs(120), idle },
         ..OpenAiConfig::llama_cpp(format!("{}/v1", proxy.url()), 1)
     };
     OpenAiCompatible::new(config).expect("config")
 }
+
+/// The idle timeout when a stall is the fault under test.
+const STALL_TIMEOUT: Duration = Duration::from_secs(5);
+/// The idle timeout elsewhere.
+const PATIENT: Duration = Duration::from_secs(60);
 
 fn quick_retries() -> RetryPolicy {
     RetryPolicy {
@@ -36,8 +43,9 @@ async fn one_sample_after(fault: Fault) -> (Outcome, Vec<Event>) {
     let root = server_root();
     require_server(&root).await;
     let proxy = FaultProxy::start(&root).expect("proxy");
+    let idle = if matches!(fault, Fault::StallAfter(_)) { STALL_TIMEOUT } else { PATIENT };
     proxy.plan([fault]);
-    let model = through(&proxy, quick_retries());
+    let model = through(&proxy, quick_retries(), idle);
     let strategy = Direct {
         sampling: Sampling { temperature: Some(0.0), max_tokens: 40, ..Sampling::default() },
     };
@@ -138,7 +146,7 @@ async fn a_branch_that_fails_for_good_keeps_the_others_and_lands_in_the_trace() 
     require_server(&root).await;
     let proxy = FaultProxy::start(&root).expect("proxy");
     proxy.plan([Fault::ServerError]);
-    let model = through(&proxy, RetryPolicy::none());
+    let model = through(&proxy, RetryPolicy::none(), PATIENT);
     let strategy = SelfConsistency {
         samples: 3,
         sampling: Sampling { temperature: Some(0.7), max_tokens: 48, ..Sampling::default() },
@@ -147,7 +155,15 @@ async fn a_branch_that_fails_for_good_keeps_the_others_and_lands_in_the_trace() 
     let task = Task::new("What is 4 + 4? Reply 'The answer is: N'.").extractor(Extractor::number());
     let mut recording = RecordingSink::new();
     let outcome = Runner::new(&model).run(&strategy, &task, &mut recording).await.expect("run");
-    assert_eq!((outcome.succeeded, outcome.failed), (2, 1));
+    let errors: Vec<_> = recording
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Error { error, .. } => Some(format!("{:?}: {}", error.kind, error.message)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!((outcome.succeeded, outcome.failed), (2, 1), "failures: {errors:?}");
     assert_eq!(outcome.stop, StopReason::Completed);
     let state = round_trip(recording.events).replay().expect("replay");
     let failed: Vec<_> = state.nodes.iter().filter_map(|n| n.error.as_ref()).collect();
