@@ -36,8 +36,11 @@ pub enum NodeKind {
     Sample,
     /// A call that scores its parent.
     Judge,
-    /// One step of reasoning in a search tree.
+    /// One step of reasoning in a search tree (a state of the search).
     Thought,
+    /// A call that proposes several next steps for its parent state; the steps it proposed hang
+    /// beside it, under the same parent, as [`NodeKind::Thought`] nodes without calls of their own.
+    Proposal,
     /// A call that evaluates its parent state.
     Evaluation,
     /// A first answer, to be refined.
@@ -153,6 +156,11 @@ pub enum EventKind {
         kind: NodeKind,
         /// A short human label ("sample 3", "judge of #2").
         label: String,
+        /// For a node with no model call of its own — a step listed by a proposal — the call
+        /// that wrote it. Such nodes cost nothing and do not count as samples.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "typescript", ts(optional))]
+        written_by: Option<NodeId>,
     },
     /// New text streamed into a running node.
     TokenDelta {

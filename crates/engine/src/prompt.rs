@@ -62,7 +62,7 @@ impl Task {
         Ok(())
     }
 
-    fn format_instruction(&self) -> &str {
+    pub(crate) fn format_instruction(&self) -> &str {
         self.instruction.as_deref().unwrap_or_else(|| self.extractor.instruction())
     }
 

@@ -77,6 +77,11 @@ pub struct Node {
     pub finished_ms: Option<u64>,
     /// Nodes hanging under it, in start order.
     pub children: Vec<NodeId>,
+    /// For a node with no model call of its own (a step a proposal listed), the call that wrote
+    /// it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub written_by: Option<NodeId>,
 }
 
 /// A run-level failure record.
@@ -175,7 +180,7 @@ impl RunState {
                 self.budget = *budget;
                 self.model.clone_from(model);
             }
-            EventKind::BranchStarted { id, parent, kind, label } => {
+            EventKind::BranchStarted { id, parent, kind, label, written_by } => {
                 if id.0 as usize != self.nodes.len() {
                     return Err(bad(at, format!("node {id} started out of order")));
                 }
@@ -204,8 +209,11 @@ impl RunState {
                     started_ms: event.at_ms,
                     finished_ms: None,
                     children: Vec::new(),
+                    written_by: *written_by,
                 });
-                self.spend.samples += 1;
+                if written_by.is_none() {
+                    self.spend.samples += 1;
+                }
             }
             EventKind::TokenDelta { id, channel, text } => {
                 let node = self.running(at, *id)?;
@@ -291,9 +299,11 @@ impl RunState {
         Ok(())
     }
 
-    /// How many nodes ended in each status: (done, failed, cancelled).
+    /// How many model calls (nodes with a call of their own) ended in each status: (done, failed,
+    /// cancelled).
     pub fn status_counts(&self) -> (u32, u32, u32) {
-        self.nodes.iter().fold((0, 0, 0), |(d, f, c), n| match n.status {
+        let calls = self.nodes.iter().filter(|n| n.written_by.is_none());
+        calls.fold((0, 0, 0), |(d, f, c), n| match n.status {
             NodeStatus::Done => (d + 1, f, c),
             NodeStatus::Failed => (d, f + 1, c),
             NodeStatus::Cancelled => (d, f, c + 1),

@@ -147,7 +147,7 @@ impl LiveRun {
                 self.model.set(model.clone());
                 self.budget.set(*budget);
             }
-            EventKind::BranchStarted { id, parent, kind, label } => {
+            EventKind::BranchStarted { id, parent, kind, label, .. } => {
                 self.start_branch(*id, *parent, *kind, label, event.at_ms);
             }
             EventKind::TokenDelta { id, channel, text } => {

@@ -253,6 +253,7 @@ impl<'r, M: Model> Run<'r, M> {
                     parent: plan.parent,
                     kind: plan.kind,
                     label,
+                    written_by: None,
                 });
                 id
             })

@@ -21,7 +21,7 @@ use crate::cancel::CancelToken;
 use crate::clock::Clock;
 use crate::compat::BoxFuture;
 use crate::error::{Error, Result};
-use crate::event::{EventKind, NodeId, Outcome, StopReason};
+use crate::event::{EventKind, NodeId, NodeKind, Outcome, StopReason};
 use crate::model::{Capabilities, Model};
 use crate::pricing::{PriceTable, Pricing};
 use crate::prompt::Task;
@@ -96,6 +96,43 @@ impl<'r, M: Model> Run<'r, M> {
             self.journal.emit(EventKind::EarlyStop { reason: reason.clone() });
             self.stopped = Some(reason);
         }
+    }
+
+    /// Records a node that no model call of its own produced — one step of a proposal listing,
+    /// say — as finished with `text`. Its tokens belong to `written_by`, the call that wrote it,
+    /// so it has no usage and does not count as a sample. Returns its id.
+    pub fn record_node(
+        &mut self,
+        parent: Option<NodeId>,
+        kind: NodeKind,
+        label: &str,
+        text: &str,
+        written_by: NodeId,
+    ) -> NodeId {
+        let id = NodeId(u32::try_from(self.journal.state().nodes.len()).unwrap_or(u32::MAX));
+        self.journal.emit(EventKind::BranchStarted {
+            id,
+            parent,
+            kind,
+            label: label.to_owned(),
+            written_by: Some(written_by),
+        });
+        let answer = kind
+            .yields_answer()
+            .then(|| self.parser.extract(text, crate::model::FinishReason::Stop))
+            .flatten();
+        self.journal.emit(EventKind::BranchFinished {
+            id,
+            text: text.to_owned(),
+            reasoning: None,
+            finish_reason: crate::model::FinishReason::Stop,
+            answer,
+            mean_logprob: None,
+            confidence: None,
+            usage: crate::model::Usage::default(),
+            cost_usd: self.price.map(|_| 0.0),
+        });
+        id
     }
 
     /// Ends the run with the strategy's verdict and returns the outcome.

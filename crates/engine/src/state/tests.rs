@@ -22,6 +22,7 @@ fn started() -> Event {
 
 fn branch(id: u32, parent: Option<u32>, kind: NodeKind) -> EventKind {
     EventKind::BranchStarted {
+        written_by: None,
         id: NodeId(id),
         parent: parent.map(NodeId),
         kind,

@@ -10,6 +10,8 @@ mod best_of_n;
 mod sampling;
 mod self_consistency;
 mod single;
+mod thoughts;
+mod tree;
 mod voting;
 
 use serde::{Deserialize, Serialize};
@@ -25,6 +27,8 @@ pub use best_of_n::{BestOfN, Judge};
 pub use sampling::Sampling;
 pub use self_consistency::SelfConsistency;
 pub use single::{ChainOfThought, Direct};
+pub use thoughts::{PromptPreset, ThoughtPrompts};
+pub use tree::{Evaluator, Generator, Search, TreeOfThoughts};
 
 /// What a strategy may check its configuration against before a run.
 #[derive(Debug, Clone, Copy)]
@@ -81,6 +85,8 @@ pub enum StrategyConfig {
     AdaptiveConsistency(AdaptiveConsistency),
     /// [`BestOfN`].
     BestOfN(BestOfN),
+    /// [`TreeOfThoughts`].
+    TreeOfThoughts(TreeOfThoughts),
 }
 
 impl Strategy for StrategyConfig {
@@ -91,6 +97,7 @@ impl Strategy for StrategyConfig {
             Self::SelfConsistency(s) => s.name(),
             Self::AdaptiveConsistency(s) => s.name(),
             Self::BestOfN(s) => s.name(),
+            Self::TreeOfThoughts(s) => s.name(),
         }
     }
 
@@ -101,6 +108,7 @@ impl Strategy for StrategyConfig {
             Self::SelfConsistency(s) => s.validate(context),
             Self::AdaptiveConsistency(s) => s.validate(context),
             Self::BestOfN(s) => s.validate(context),
+            Self::TreeOfThoughts(s) => s.validate(context),
         }
     }
 
@@ -111,6 +119,7 @@ impl Strategy for StrategyConfig {
             Self::SelfConsistency(s) => s.execute(run).await,
             Self::AdaptiveConsistency(s) => s.execute(run).await,
             Self::BestOfN(s) => s.execute(run).await,
+            Self::TreeOfThoughts(s) => s.execute(run).await,
         }
     }
 }

@@ -11,6 +11,7 @@ mod control;
 mod properties;
 mod self_consistency;
 mod single;
+mod tree;
 
 use std::sync::Arc;
 use std::time::Duration;

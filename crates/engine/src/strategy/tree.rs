@@ -1,0 +1,413 @@
+//! Tree of Thoughts (Yao et al. 2023): search over partial solutions, one step at a time.
+//!
+//! A state is the path of steps from the root. Each expansion asks the model for next steps —
+//! several in one call (`propose`: a [`NodeKind::Proposal`] node whose steps hang beside it) or
+//! one per call (`sample`) — and an evaluator scores the new states: each on its own (`value`:
+//! sure / likely / impossible, averaged over samples) or against its siblings (`vote`). Breadth-
+//! first beam search keeps the best `width` states per depth; depth-first search follows the best
+//! state first, prunes states below a threshold and backtracks from dead ends. At the depth limit
+//! the model states the final answer from the steps. Every step, score, prune and backtrack is an
+//! event, and pruned states stay in the trace, marked.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::thoughts::{Frame, ThoughtPrompts, proposed_steps};
+use super::{Sampling, Strategy, ValidationContext};
+use crate::error::{Error, Result};
+use crate::event::{EventKind, NodeId, NodeKind};
+use crate::model::{Message, Model, Request};
+use crate::run::{BranchPlan, Run, Step, Verdict};
+use crate::state::NodeStatus;
+
+mod scoring;
+mod search;
+
+use scoring::{step_texts, steps_to, value_scores, vote_scores};
+
+/// How the tree is searched.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Search {
+    /// Breadth-first: expand every state of the beam, keep the `width` best new states.
+    Beam {
+        /// States kept per depth. Default 5.
+        #[serde(default = "default_width")]
+        #[cfg_attr(feature = "typescript", ts(as = "Option<u32>", optional))]
+        width: u32,
+    },
+    /// Depth-first: follow the best state first; prune states scored below `threshold`; back
+    /// up from states with no viable next step, and from final answers the verifier rejects.
+    DepthFirst {
+        /// The lowest score a state may have and still be explored (values: sure 1, likely
+        /// 0.5, impossible 0). Default 0.5.
+        #[serde(default = "default_threshold")]
+        #[cfg_attr(feature = "typescript", ts(as = "Option<f64>", optional))]
+        threshold: f64,
+        /// Most states to expand before giving up. Default 12.
+        #[serde(default = "default_max_states")]
+        #[cfg_attr(feature = "typescript", ts(as = "Option<u32>", optional))]
+        max_states: u32,
+    },
+}
+
+fn default_width() -> u32 {
+    5
+}
+fn default_threshold() -> f64 {
+    0.5
+}
+fn default_max_states() -> u32 {
+    12
+}
+
+/// How next steps are generated.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum Generator {
+    /// One call lists up to `proposals` next steps (best when steps are short and distinct).
+    #[default]
+    Propose,
+    /// `proposals` independent calls, one step each (best when steps are rich).
+    Sample,
+}
+
+/// How new states are scored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Evaluator {
+    /// Each state on its own: sure (1), likely (0.5) or impossible (0), averaged over `samples`.
+    Value {
+        /// Evaluation calls per state. Default 1.
+        #[serde(default = "one")]
+        #[cfg_attr(feature = "typescript", ts(as = "Option<u32>", optional))]
+        samples: u32,
+        /// Most tokens per evaluation. Default 160.
+        #[serde(default = "default_evaluation_tokens")]
+        #[cfg_attr(feature = "typescript", ts(as = "Option<u32>", optional))]
+        max_tokens: u32,
+    },
+    /// The siblings of an expansion against each other: a state's score is its share of
+    /// `samples` votes.
+    Vote {
+        /// Vote calls per expansion. Default 3.
+        #[serde(default = "three")]
+        #[cfg_attr(feature = "typescript", ts(as = "Option<u32>", optional))]
+        samples: u32,
+        /// Most tokens per vote. Default 160.
+        #[serde(default = "default_evaluation_tokens")]
+        #[cfg_attr(feature = "typescript", ts(as = "Option<u32>", optional))]
+        max_tokens: u32,
+    },
+}
+
+fn one() -> u32 {
+    1
+}
+fn three() -> u32 {
+    3
+}
+fn default_evaluation_tokens() -> u32 {
+    160
+}
+
+/// Search over steps of reasoning: propose, evaluate, keep the best, backtrack from dead ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct TreeOfThoughts {
+    /// Beam or depth-first. Default: beam of 5.
+    pub search: Search,
+    /// Steps from the root to a final answer. Default 3 (the Game of 24's three combinations).
+    pub depth: u32,
+    /// Next steps asked for per state. Default 5.
+    pub proposals: u32,
+    /// Whether steps are proposed in one call or sampled one per call.
+    pub generator: Generator,
+    /// How states are scored. Default: one value call per state.
+    pub evaluator: Evaluator,
+    /// The root state (`{initial}`, and `{state}` before any step); default: the question.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial_state: Option<String>,
+    /// The templates.
+    pub prompts: ThoughtPrompts,
+    /// Sampling of proposals and answers (temperature: 0.7 for proposals, 0 for answers, unless
+    /// set; maxTokens applies to both).
+    pub sampling: Sampling,
+    /// Most requests in flight. Default 4.
+    pub concurrency: u32,
+}
+
+impl Default for TreeOfThoughts {
+    fn default() -> Self {
+        Self {
+            search: Search::Beam { width: default_width() },
+            depth: 3,
+            proposals: 5,
+            generator: Generator::Propose,
+            evaluator: Evaluator::Value { samples: 1, max_tokens: default_evaluation_tokens() },
+            initial_state: None,
+            prompts: ThoughtPrompts::default(),
+            sampling: Sampling { max_tokens: 256, ..Sampling::default() },
+            concurrency: 4,
+        }
+    }
+}
+
+/// Upper bounds that keep one run's tree to a size people can read and afford.
+const MAX_DEPTH: u32 = 10;
+const MAX_FAN_OUT: u32 = 20;
+
+impl Strategy for TreeOfThoughts {
+    fn name(&self) -> &'static str {
+        "treeOfThoughts"
+    }
+
+    fn validate(&self, _context: &ValidationContext<'_>) -> Result<()> {
+        let within = |field: &str, value: u32, max: u32| {
+            if (1..=max).contains(&value) {
+                Ok(())
+            } else {
+                Err(Error::config(
+                    format!("treeOfThoughts.{field}"),
+                    format!("must be between 1 and {max}"),
+                ))
+            }
+        };
+        within("depth", self.depth, MAX_DEPTH)?;
+        within("proposals", self.proposals, MAX_FAN_OUT)?;
+        within("concurrency", self.concurrency, 64)?;
+        match self.search {
+            Search::Beam { width } => within("search.width", width, MAX_FAN_OUT)?,
+            Search::DepthFirst { threshold, max_states } => {
+                if !(0.0..=1.0).contains(&threshold) {
+                    return Err(Error::config(
+                        "treeOfThoughts.search.threshold",
+                        "must be between 0 and 1",
+                    ));
+                }
+                within("search.maxStates", max_states, 200)?;
+            }
+        }
+        let (Evaluator::Value { samples, max_tokens } | Evaluator::Vote { samples, max_tokens }) =
+            self.evaluator;
+        within("evaluator.samples", samples, MAX_FAN_OUT)?;
+        within("evaluator.maxTokens", max_tokens, 8192)?;
+        self.sampling.validate("treeOfThoughts.sampling")
+    }
+
+    async fn execute<M: Model>(&self, run: &mut Run<'_, M>) -> Verdict {
+        match self.search {
+            Search::Beam { width } => search::beam(self, run, width as usize).await,
+            Search::DepthFirst { threshold, max_states } => {
+                search::depth_first(self, run, threshold, max_states).await
+            }
+        }
+    }
+}
+
+/// The score of a state no evaluation gave a verdict on: below "likely", above "impossible".
+pub(crate) const NO_VERDICT: f64 = 0.25;
+
+impl TreeOfThoughts {
+    /// The frame of templates for the state `at` (`None`: the root).
+    fn frame<'s, M: Model>(&'s self, run: &'s Run<'_, M>, at: Option<NodeId>) -> Frame<'s> {
+        let task = run.task();
+        Frame {
+            question: &task.question,
+            initial: self.initial_state.as_deref().unwrap_or(&task.question),
+            instruction: task.format_instruction(),
+            steps: steps_to(run.state(), at),
+        }
+    }
+
+    fn request(&self, prompt: String, temperature: f32, max_tokens: u32, n: u32) -> Request {
+        let messages = vec![Message::user(prompt)];
+        let mut request = self.sampling.request(messages, temperature, 0).max_tokens(max_tokens);
+        request.n = n;
+        request
+    }
+
+    /// Expands `states`: asks for next steps and returns the new states, per parent.
+    async fn expand<M: Model>(
+        &self,
+        run: &mut Run<'_, M>,
+        states: &[Option<NodeId>],
+    ) -> Vec<(Option<NodeId>, Vec<NodeId>)> {
+        let templates = self.prompts.templates();
+        let max_n = run.capabilities().max_n;
+        let mut plans = Vec::new();
+        for &state in states {
+            let frame = self.frame(run, state);
+            let (kind, label, template, count) = match self.generator {
+                Generator::Propose => (NodeKind::Proposal, "propose", templates.propose, 1),
+                Generator::Sample => (NodeKind::Thought, "step", templates.sample, self.proposals),
+            };
+            let prompt = frame.fill(template, self.proposals, &[]);
+            let request = self.request(prompt, 0.7, self.sampling.max_tokens, 1);
+            plans.extend(split(kind, state, label, request, count, max_n));
+        }
+        let started = run.drive(plans, self.concurrency as usize, |_, _| Step::Continue).await;
+        let mut groups: Vec<(Option<NodeId>, Vec<NodeId>)> =
+            states.iter().map(|&s| (s, Vec::new())).collect();
+        for id in started {
+            let Some(node) = run.state().node(id).filter(|n| n.status == NodeStatus::Done) else {
+                continue;
+            };
+            let (parent, kind, text) = (node.parent, node.kind, node.text.clone());
+            let new_states = match kind {
+                NodeKind::Proposal => proposed_steps(&text, self.proposals as usize)
+                    .iter()
+                    .map(|step| run.record_node(parent, NodeKind::Thought, "step", step, id))
+                    .collect(),
+                _ if !text.trim().is_empty() => vec![id],
+                _ => Vec::new(),
+            };
+            if let Some(group) = groups.iter_mut().find(|(p, _)| *p == parent) {
+                group.1.extend(new_states);
+            }
+        }
+        groups
+    }
+
+    /// Scores the new states of each group; returns every state's score.
+    async fn evaluate<M: Model>(
+        &self,
+        run: &mut Run<'_, M>,
+        groups: &[(Option<NodeId>, Vec<NodeId>)],
+    ) -> HashMap<NodeId, f64> {
+        let templates = self.prompts.templates();
+        let max_n = run.capabilities().max_n;
+        let mut plans = Vec::new();
+        let (Evaluator::Value { samples, max_tokens } | Evaluator::Vote { samples, max_tokens }) =
+            self.evaluator;
+        let temperature = if samples > 1 { 0.7 } else { 0.0 };
+        for (parent, states) in groups {
+            match self.evaluator {
+                Evaluator::Value { .. } => {
+                    for &state in states {
+                        let prompt = self.frame(run, Some(state)).fill(templates.value, 0, &[]);
+                        let request = self.request(prompt, temperature, max_tokens, 1);
+                        plans.extend(split(
+                            NodeKind::Evaluation,
+                            Some(state),
+                            "value",
+                            request,
+                            samples,
+                            max_n,
+                        ));
+                    }
+                }
+                Evaluator::Vote { .. } if states.len() > 1 => {
+                    let texts = step_texts(run.state(), states);
+                    let candidates: Vec<&str> = texts.iter().map(String::as_str).collect();
+                    let prompt = self.frame(run, *parent).fill(templates.vote, 0, &candidates);
+                    let request = self.request(prompt, temperature, max_tokens, 1);
+                    plans.extend(split(
+                        NodeKind::Evaluation,
+                        *parent,
+                        "vote",
+                        request,
+                        samples,
+                        max_n,
+                    ));
+                }
+                Evaluator::Vote { .. } => {}
+            }
+        }
+        run.drive(plans, self.concurrency as usize, |_, _| Step::Continue).await;
+        let mut scores = HashMap::new();
+        for (parent, states) in groups {
+            let found = match self.evaluator {
+                Evaluator::Value { .. } => value_scores(run.state(), states),
+                Evaluator::Vote { samples, .. } => {
+                    vote_scores(run.state(), *parent, states, samples)
+                }
+            };
+            for (state, score, by) in found {
+                run.journal().score(state, score, by);
+                scores.insert(state, score);
+            }
+        }
+        scores
+    }
+
+    /// Asks for the final answer at each of `leaves`; returns the answer nodes.
+    async fn answer<M: Model>(
+        &self,
+        run: &mut Run<'_, M>,
+        leaves: &[Option<NodeId>],
+    ) -> Vec<NodeId> {
+        let template = self.prompts.templates().answer;
+        let plans: Vec<BranchPlan> = leaves
+            .iter()
+            .map(|&leaf| {
+                let prompt = self.frame(run, leaf).fill(template, 0, &[]);
+                BranchPlan {
+                    kind: NodeKind::Sample,
+                    parent: leaf,
+                    label: "answer".to_owned(),
+                    first_number: None,
+                    request: self.request(prompt, 0.0, self.sampling.max_tokens, 1),
+                }
+            })
+            .collect();
+        let answers = run.drive(plans, self.concurrency as usize, |_, _| Step::Continue).await;
+        if let Some(verifier) = run.verifier() {
+            let question = &run.task().question;
+            for &id in &answers {
+                let score = run
+                    .state()
+                    .node(id)
+                    .filter(|n| n.status == NodeStatus::Done)
+                    .and_then(|n| verifier.score(question, n));
+                if let Some(score) = score {
+                    run.journal().score(id, score, None);
+                }
+            }
+        }
+        answers
+    }
+
+    /// Records that the search left `from` and resumes under `to`.
+    fn backtrack<M: Model>(run: &mut Run<'_, M>, from: NodeId, to: Option<NodeId>) {
+        run.journal().emit(EventKind::Backtracked { from, to });
+    }
+
+    /// Marks `state` pruned.
+    fn prune<M: Model>(run: &mut Run<'_, M>, state: NodeId, reason: String) {
+        run.journal().emit(EventKind::NodePruned { id: state, reason });
+    }
+}
+
+/// One plan per `max_n` choices, `count` choices in all, numbered from 1 when more than one.
+fn split(
+    kind: NodeKind,
+    parent: Option<NodeId>,
+    label: &str,
+    request: Request,
+    count: u32,
+    max_n: u32,
+) -> Vec<BranchPlan> {
+    let per_request = max_n.max(1);
+    let mut plans = Vec::new();
+    let mut done = 0;
+    while done < count {
+        let n = per_request.min(count - done);
+        let mut request = request.clone().n(n);
+        request.seed = request.seed.map(|s| s.wrapping_add(u64::from(done)));
+        plans.push(BranchPlan {
+            kind,
+            parent,
+            label: label.to_owned(),
+            first_number: (count > 1).then_some(done + 1),
+            request,
+        });
+        done += n;
+    }
+    plans
+}
