@@ -7,6 +7,7 @@
 
 mod adaptive;
 mod best_of_n;
+mod refine;
 mod sampling;
 mod self_consistency;
 mod single;
@@ -24,6 +25,7 @@ use crate::state::Node;
 
 pub use adaptive::AdaptiveConsistency;
 pub use best_of_n::{BestOfN, Judge};
+pub use refine::{DEFAULT_CRITIQUE_PROMPT, Keep, SelfRefine};
 pub use sampling::Sampling;
 pub use self_consistency::SelfConsistency;
 pub use single::{ChainOfThought, Direct};
@@ -87,6 +89,8 @@ pub enum StrategyConfig {
     BestOfN(BestOfN),
     /// [`TreeOfThoughts`].
     TreeOfThoughts(TreeOfThoughts),
+    /// [`SelfRefine`].
+    SelfRefine(SelfRefine),
 }
 
 impl Strategy for StrategyConfig {
@@ -98,6 +102,7 @@ impl Strategy for StrategyConfig {
             Self::AdaptiveConsistency(s) => s.name(),
             Self::BestOfN(s) => s.name(),
             Self::TreeOfThoughts(s) => s.name(),
+            Self::SelfRefine(s) => s.name(),
         }
     }
 
@@ -109,6 +114,7 @@ impl Strategy for StrategyConfig {
             Self::AdaptiveConsistency(s) => s.validate(context),
             Self::BestOfN(s) => s.validate(context),
             Self::TreeOfThoughts(s) => s.validate(context),
+            Self::SelfRefine(s) => s.validate(context),
         }
     }
 
@@ -120,6 +126,7 @@ impl Strategy for StrategyConfig {
             Self::AdaptiveConsistency(s) => s.execute(run).await,
             Self::BestOfN(s) => s.execute(run).await,
             Self::TreeOfThoughts(s) => s.execute(run).await,
+            Self::SelfRefine(s) => s.execute(run).await,
         }
     }
 }

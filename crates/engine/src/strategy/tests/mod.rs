@@ -9,6 +9,7 @@ mod budget;
 mod config;
 mod control;
 mod properties;
+mod refine;
 mod self_consistency;
 mod single;
 mod tree;
