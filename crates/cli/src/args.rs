@@ -10,7 +10,8 @@ use thinkscale_builtin::BuiltinModel;
 use thinkscale_engine::model::{Effort, Reasoning};
 use thinkscale_engine::prelude::*;
 use thinkscale_engine::strategy::{
-    AdaptiveConsistency, BestOfN, ChainOfThought, Direct, Sampling, SelfConsistency, StrategyConfig,
+    AdaptiveConsistency, BestOfN, ChainOfThought, Direct, Evaluator, Judge, Sampling, Search,
+    SelfConsistency, SelfRefine, StrategyConfig, TreeOfThoughts,
 };
 use thinkscale_providers::openai::OpenAiConfig;
 use thinkscale_providers::{AnthropicConfig, AnyModel, gemini};
@@ -88,13 +89,19 @@ pub(crate) struct RunArgs {
 /// `thinkscale eval`.
 #[derive(Args, Debug)]
 pub(crate) struct EvalArgs {
-    /// A JSON-lines file: GSM8K (`question`, `answer` ending `#### N`) or SVAMP (`Body`,
-    /// `Question`, `Answer`).
+    /// A JSON-lines file — GSM8K (`question`, `answer` ending `#### N`) or SVAMP (`Body`,
+    /// `Question`, `Answer`) — or the Game of 24 CSV (`Rank,Puzzles,…`), checked exactly.
     #[arg(long)]
     pub(crate) data: PathBuf,
-    /// How many problems, from the start of the file.
+    /// How many problems.
     #[arg(long, default_value_t = 20)]
     pub(crate) limit: usize,
+    /// Skip this many problems first (Game of 24 puzzles 900–999: --skip 900 --limit 100).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) skip: usize,
+    /// Write every run's trace (JSON lines, one trace per problem) to this file.
+    #[arg(long)]
+    pub(crate) traces: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) setup: Setup,
 }
@@ -138,8 +145,25 @@ pub(crate) enum StrategyName {
     SelfConsistency,
     /// Up to --n paths in waves of --wave, stopping once the vote is settled.
     Adaptive,
-    /// --n candidates, the model judges each, the best score wins.
+    /// --n candidates, the best score wins: the model judges each, or with --judge verifier the
+    /// task's exact checker (Game of 24).
     BestOfN,
+    /// Tree of Thoughts, beam search: --width states kept per step, --depth steps, --proposals
+    /// next steps proposed per state, --value-samples evaluations per state.
+    Tot,
+    /// Tree of Thoughts, depth-first with backtracking (prunes states below "likely").
+    TotDfs,
+    /// Draft, critique, revise up to --rounds times; keeps the best-scored version.
+    Refine,
+}
+
+/// Who scores best-of-n candidates.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum JudgeName {
+    /// The model rates each candidate.
+    Model,
+    /// The task's exact checker (only tasks that have one: Game of 24).
+    Verifier,
 }
 
 /// How answers are read from completions.
@@ -212,6 +236,24 @@ pub(crate) struct Setup {
     /// Slots of the llama.cpp server (its most choices per request).
     #[arg(long, default_value_t = 8)]
     pub(crate) slots: u32,
+    /// Who scores best-of-n candidates.
+    #[arg(long, value_enum, default_value = "model")]
+    pub(crate) judge: JudgeName,
+    /// Tree of Thoughts: states kept per step (beam width).
+    #[arg(long, default_value_t = 5)]
+    pub(crate) width: u32,
+    /// Tree of Thoughts: steps before the final answer.
+    #[arg(long, default_value_t = 3)]
+    pub(crate) depth: u32,
+    /// Tree of Thoughts: next steps proposed per state.
+    #[arg(long, default_value_t = 5)]
+    pub(crate) proposals: u32,
+    /// Tree of Thoughts: value evaluations per state.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) value_samples: u32,
+    /// Self-refine: most revisions.
+    #[arg(long, default_value_t = 2)]
+    pub(crate) rounds: u32,
 }
 
 impl Setup {
@@ -334,6 +376,31 @@ impl Setup {
             StrategyName::BestOfN => StrategyConfig::BestOfN(BestOfN {
                 candidates: self.n,
                 concurrency: self.concurrency,
+                sampling,
+                judge: match self.judge {
+                    JudgeName::Model => Judge::default(),
+                    JudgeName::Verifier => Judge::Verifier,
+                },
+                ..Default::default()
+            }),
+            StrategyName::Tot | StrategyName::TotDfs => {
+                let search = if self.strategy == StrategyName::Tot {
+                    Search::Beam { width: self.width }
+                } else {
+                    Search::DepthFirst { threshold: 0.5, max_states: 12 }
+                };
+                StrategyConfig::TreeOfThoughts(TreeOfThoughts {
+                    search,
+                    depth: self.depth,
+                    proposals: self.proposals,
+                    evaluator: Evaluator::Value { samples: self.value_samples, max_tokens: 160 },
+                    concurrency: self.concurrency,
+                    sampling,
+                    ..Default::default()
+                })
+            }
+            StrategyName::Refine => StrategyConfig::SelfRefine(SelfRefine {
+                rounds: self.rounds,
                 sampling,
                 ..Default::default()
             }),

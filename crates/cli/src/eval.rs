@@ -1,80 +1,162 @@
-//! `thinkscale eval`: a strategy over the first problems of a dataset, one line per problem and a
-//! summary (accuracy, samples, tokens, wall time) — the harness for the README's benchmarks.
+//! `thinkscale eval`: a strategy over problems of a dataset, one line per problem and a summary
+//! (accuracy, samples, tokens, wall time) — the harness for the README's benchmarks.
+//!
+//! Word problems (GSM8K, SVAMP) are right when the extracted number equals the gold one. Game of
+//! 24 puzzles have no gold answer: the chosen text's expression is checked exactly (rational
+//! arithmetic, each number once, equal to 24), and that checker is also the verifier best-of-n
+//! uses with `--judge verifier`.
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use serde_json::Value;
 use thinkscale_engine::model::FinishReason;
 use thinkscale_engine::prelude::*;
+use thinkscale_engine::strategy::{StrategyConfig, ThoughtPrompts};
+use thinkscale_engine::tasks::{Game24, Verdict24};
 
 use crate::args::EvalArgs;
 use crate::progress::printable;
 
-/// A problem and its gold answer.
-struct Problem {
-    question: String,
-    gold: String,
+/// How a problem's answer is judged.
+enum Gold {
+    /// The extracted number must equal this one.
+    Number(String),
+    /// The chosen text must hold an expression that solves this puzzle.
+    Game24(Game24),
 }
 
-/// Reads GSM8K (`question`, `answer` ending in `#### N`) or SVAMP (`Body`, `Question`, `Answer`).
-fn problems(text: &str, limit: usize) -> Result<Vec<Problem>, String> {
+/// A problem and how to judge it.
+struct Problem {
+    question: String,
+    gold: Gold,
+}
+
+/// The Game of 24 question; the answer line is what the checker reads.
+fn game24_question(puzzle: &Game24) -> String {
+    format!(
+        "Use the numbers {puzzle} and basic arithmetic operations (+ - * /) to obtain 24. Use \
+         each number exactly once."
+    )
+}
+
+/// The Game of 24's answer format, replacing the extractor's instruction.
+const GAME24_INSTRUCTION: &str =
+    "Show your steps, then finish with a last line \"Answer: <expression> = 24\".";
+
+/// Reads GSM8K or SVAMP JSON lines, or the Game of 24 CSV.
+fn problems(text: &str, skip: usize, limit: usize) -> Result<Vec<Problem>, String> {
+    let lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    if text.starts_with("Rank,Puzzles") {
+        return lines
+            .skip(1 + skip)
+            .take(limit)
+            .map(|(number, line)| {
+                let puzzle = line.split(',').nth(1).and_then(Game24::parse);
+                let puzzle = puzzle.ok_or(format!("line {}: no puzzle", number + 1))?;
+                Ok(Problem { question: game24_question(&puzzle), gold: Gold::Game24(puzzle) })
+            })
+            .collect();
+    }
     let mut problems = Vec::new();
-    for (number, line) in text.lines().filter(|l| !l.trim().is_empty()).take(limit).enumerate() {
+    for (number, line) in lines.skip(skip).take(limit) {
         let row: Value =
             serde_json::from_str(line).map_err(|e| format!("line {}: {e}", number + 1))?;
         let field = |name: &str| row.get(name).and_then(Value::as_str).map(str::to_owned);
         let problem = if let (Some(question), Some(answer)) = (field("question"), field("answer")) {
             let gold = answer.rsplit("####").next().unwrap_or_default().trim().to_owned();
-            Problem { question, gold }
+            Problem { question, gold: Gold::Number(gold) }
         } else if let (Some(body), Some(question)) = (field("Body"), field("Question")) {
             let gold = row.get("Answer").map(|a| a.to_string()).unwrap_or_default();
-            Problem { question: format!("{body} {question}"), gold }
+            Problem { question: format!("{body} {question}"), gold: Gold::Number(gold) }
         } else {
-            return Err(format!("line {}: neither GSM8K nor SVAMP fields", number + 1));
+            return Err(format!("line {}: neither GSM8K, SVAMP nor Game of 24", number + 1));
         };
         problems.push(problem);
     }
     Ok(problems)
 }
 
+/// The strategy for one problem: a tree search on a Game of 24 puzzle uses the Game of 24
+/// prompts, starting from the puzzle's numbers.
+fn strategy_for(strategy: &StrategyConfig, gold: &Gold) -> StrategyConfig {
+    let mut strategy = strategy.clone();
+    if let (StrategyConfig::TreeOfThoughts(tree), Gold::Game24(puzzle)) = (&mut strategy, gold) {
+        tree.prompts = ThoughtPrompts::game24();
+        tree.initial_state = Some(puzzle.to_string());
+    }
+    strategy
+}
+
 /// Runs `thinkscale eval`.
 pub(crate) async fn eval(args: EvalArgs) -> Result<ExitCode, String> {
     let text = std::fs::read_to_string(&args.data)
         .map_err(|e| format!("cannot read {}: {e}", args.data.display()))?;
-    let problems = problems(&text, args.limit)?;
+    let problems = problems(&text, args.skip, args.limit)?;
     let model = args.setup.model()?;
     let strategy = args.setup.strategy();
+    let mut traces = match &args.traces {
+        Some(path) => Some(std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        )),
+        None => None,
+    };
     let gold_parser = Extractor::number().compile().map_err(|e| e.to_string())?;
     let (mut correct, mut samples, mut tokens) = (0u32, 0u64, 0u64);
     let started = Instant::now();
     for (index, problem) in problems.iter().enumerate() {
-        let task = args.setup.task(&problem.question);
-        let runner = Runner::new(&model).budget(args.setup.budget());
+        let mut runner = Runner::new(&model).budget(args.setup.budget());
+        let mut task = args.setup.task(&problem.question);
+        if let Gold::Game24(puzzle) = &problem.gold {
+            let checker = *puzzle;
+            runner = runner.verifier(move |_: &str, node: &thinkscale_engine::state::Node| {
+                Some(checker.verifier_score(&node.text))
+            });
+            task = task.extractor(Extractor::AnswerIs).instruction(GAME24_INSTRUCTION);
+        }
         let began = Instant::now();
+        let mut recording = RecordingSink::new();
         let outcome = runner
-            .run(&strategy, &task, &mut NullSink)
+            .run(&strategy_for(&strategy, &problem.gold), &task, &mut recording)
             .await
             .map_err(|e| format!("problem {}: {e}", index + 1))?;
-        let gold = gold_parser.extract(&format!("#### {}", problem.gold), FinishReason::Stop);
-        let right = matches!((&outcome.answer, &gold), (Some(a), Some(g)) if a.key == g.key);
+        let (right, gold) = match &problem.gold {
+            Gold::Number(gold) => {
+                let key = gold_parser.extract(&format!("#### {gold}"), FinishReason::Stop);
+                let right = matches!((&outcome.answer, &key), (Some(a), Some(g)) if a.key == g.key);
+                (right, gold.clone())
+            }
+            Gold::Game24(puzzle) => {
+                let text = outcome.text.as_deref().unwrap_or_default();
+                (puzzle.check_answer(text) == Verdict24::Solved, puzzle.to_string())
+            }
+        };
+        if let Some(file) = traces.as_mut() {
+            let json = recording.into_trace().to_json().map_err(|e| e.to_string())?;
+            writeln!(file, "{}", json.replace('\n', " ")).map_err(|e| e.to_string())?;
+        }
         correct += u32::from(right);
-        samples += u64::from(outcome.succeeded + outcome.failed + outcome.cancelled);
+        let calls = outcome.succeeded + outcome.failed + outcome.cancelled;
+        samples += u64::from(calls);
         tokens += outcome.spend.total_tokens();
         println!(
-            "{:>3}  {}  answer {:>10}  gold {:>8}  samples {:>2}  tokens {:>6}  {:>6.1}s",
-            index + 1,
+            "{:>3}  {}  answer {:>24}  gold {:>8}  calls {:>3}  tokens {:>6}  {:>6.1}s",
+            args.skip + index + 1,
             if right { "✓" } else { "✗" },
             outcome.answer.map_or("-".to_owned(), |a| printable(&a.text)),
-            problem.gold,
-            outcome.succeeded + outcome.failed + outcome.cancelled,
+            gold,
+            calls,
             outcome.spend.total_tokens(),
             began.elapsed().as_secs_f64()
         );
     }
+    if let Some(file) = traces.as_mut() {
+        file.flush().map_err(|e| e.to_string())?;
+    }
     let count = problems.len().max(1) as f64;
     println!(
-        "summary  strategy {:?}  problems {}  accuracy {}/{} ({:.0}%)  samples {} ({:.1}/problem)  tokens {} ({:.0}/problem)  wall {:.1}s",
+        "summary  strategy {:?}  problems {}  accuracy {}/{} ({:.0}%)  calls {} ({:.1}/problem)  tokens {} ({:.0}/problem)  wall {:.1}s",
         args.setup.strategy,
         problems.len(),
         correct,

@@ -56,6 +56,7 @@ pub mod sink;
 pub mod state;
 pub mod stopping;
 pub mod strategy;
+pub mod tasks;
 #[cfg(feature = "test-utils")]
 pub mod testing;
 pub mod trace;

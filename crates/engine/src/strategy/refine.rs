@@ -193,11 +193,11 @@ impl SelfRefine {
     }
 
     fn verdict(&self, state: &RunState) -> Verdict {
-        let versions = state.nodes.iter().filter(|n| {
+        let mut versions = state.nodes.iter().filter(|n| {
             matches!(n.kind, NodeKind::Draft | NodeKind::Revision) && n.status == NodeStatus::Done
         });
         let chosen = match self.keep {
-            Keep::Last => versions.last(),
+            Keep::Last => versions.next_back(),
             // Unscored versions rank below scored ones; ties go to the earlier version.
             Keep::Best => versions.rev().max_by(|a, b| {
                 let score = |n: &crate::state::Node| n.score.unwrap_or(f64::NEG_INFINITY);
