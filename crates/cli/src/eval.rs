@@ -13,6 +13,7 @@ use std::time::Instant;
 use serde_json::Value;
 use thinkscale_engine::model::FinishReason;
 use thinkscale_engine::prelude::*;
+use thinkscale_engine::prompt::Exemplar;
 use thinkscale_engine::strategy::{StrategyConfig, ThoughtPrompts};
 use thinkscale_engine::tasks::{Game24, Verdict24};
 
@@ -43,7 +44,18 @@ fn game24_question(puzzle: &Game24) -> String {
 
 /// The Game of 24's answer format, replacing the extractor's instruction.
 const GAME24_INSTRUCTION: &str =
-    "Show your steps, then finish with a last line \"Answer: <expression> = 24\".";
+    "Show your steps, then finish with a last line \"The answer is: <expression> = 24\".";
+
+/// A worked Game of 24 example for chain-of-thought prompts (few-shot, as in the Tree of
+/// Thoughts paper's baselines; the puzzle is not in the benchmark range).
+fn game24_exemplar() -> Exemplar {
+    Exemplar {
+        question: game24_question(&Game24::new([2, 3, 5, 7])),
+        reasoning: "5 - 2 = 3 (left: 3 3 7)\n3 * 7 = 21 (left: 3 21)\n3 + 21 = 24 (left: 24)"
+            .to_owned(),
+        answer: "(5 - 2) + 3 * 7 = 24".to_owned(),
+    }
+}
 
 /// Reads GSM8K or SVAMP JSON lines, or the Game of 24 CSV.
 fn problems(text: &str, skip: usize, limit: usize) -> Result<Vec<Problem>, String> {
@@ -80,11 +92,27 @@ fn problems(text: &str, skip: usize, limit: usize) -> Result<Vec<Problem>, Strin
 
 /// The strategy for one problem: a tree search on a Game of 24 puzzle uses the Game of 24
 /// prompts, starting from the puzzle's numbers.
+/// Chain-of-thought prompts on a Game of 24 puzzle get one worked example.
 fn strategy_for(strategy: &StrategyConfig, gold: &Gold) -> StrategyConfig {
     let mut strategy = strategy.clone();
-    if let (StrategyConfig::TreeOfThoughts(tree), Gold::Game24(puzzle)) = (&mut strategy, gold) {
-        tree.prompts = ThoughtPrompts::game24();
-        tree.initial_state = Some(puzzle.to_string());
+    let Gold::Game24(puzzle) = gold else { return strategy };
+    let prompting = match &mut strategy {
+        StrategyConfig::TreeOfThoughts(tree) => {
+            tree.prompts = ThoughtPrompts::game24();
+            tree.initial_state = Some(puzzle.to_string());
+            None
+        }
+        StrategyConfig::ChainOfThought(s) => Some(&mut s.prompting),
+        StrategyConfig::SelfConsistency(s) => Some(&mut s.prompting),
+        StrategyConfig::AdaptiveConsistency(s) => Some(&mut s.prompting),
+        StrategyConfig::BestOfN(s) => Some(&mut s.prompting),
+        StrategyConfig::SelfRefine(s) => Some(&mut s.prompting),
+        _ => None,
+    };
+    if let Some(prompting) = prompting {
+        // The paper's few-shot form: the example's steps, no "think step by step" trigger.
+        prompting.exemplars = vec![game24_exemplar()];
+        prompting.trigger = "Write the steps in the form of the example.".to_owned();
     }
     strategy
 }
