@@ -137,13 +137,14 @@ pub(crate) struct Reservation {
 #[derive(Debug, Clone)]
 pub(crate) struct Ledger {
     budget: Budget,
-    price: Option<Pricing>,
+    /// Each tier's price (index = [`Request::tier`]); one entry for a single model.
+    prices: Vec<Option<Pricing>>,
     reserved: Reservation,
 }
 
 impl Ledger {
-    pub(crate) fn new(budget: Budget, price: Option<Pricing>) -> Self {
-        Self { budget, price, reserved: Reservation::default() }
+    pub(crate) fn new(budget: Budget, prices: Vec<Option<Pricing>>) -> Self {
+        Self { budget, prices, reserved: Reservation::default() }
     }
 
     /// Reserves budget for `request` given what is already `spent`, shrinking its `n` and
@@ -174,7 +175,7 @@ impl Ledger {
             per_choice = per_choice.min(room);
         }
         let mut cost = 0.0;
-        if let Some(price) = self.price {
+        if let Some(price) = self.prices.get(request.tier as usize).copied().flatten() {
             let prompt_cost = prompt as f64 * price.input_per_mtok / 1e6;
             let per_token = price.max_output_per_token();
             if let Some(max) = self.budget.max_cost_usd {
@@ -234,7 +235,7 @@ mod tests {
 
     #[test]
     fn reservations_hold_back_budget_for_branches_in_flight() {
-        let mut ledger = Ledger::new(Budget::unlimited().max_tokens(1000), None);
+        let mut ledger = Ledger::new(Budget::unlimited().max_tokens(1000), vec![None]);
         let spent = Spend::default();
         let mut first = request(400);
         let first_res = ledger.admit(&mut first, &spent).unwrap();
@@ -252,7 +253,7 @@ mod tests {
 
     #[test]
     fn samples_limit_shrinks_n_then_refuses() {
-        let mut ledger = Ledger::new(Budget::unlimited().max_samples(5), None);
+        let mut ledger = Ledger::new(Budget::unlimited().max_samples(5), vec![None]);
         let spent = Spend { samples: 3, ..Spend::default() };
         let mut batch = request(10).n(4);
         ledger.admit(&mut batch, &spent).unwrap();
@@ -265,7 +266,7 @@ mod tests {
     fn dollar_limit_is_priced_at_the_output_rate() {
         // $10 per million output tokens: one cent buys 1000 tokens.
         let price = Pricing::new(0.0, 10.0);
-        let mut ledger = Ledger::new(Budget::unlimited().max_cost_usd(0.01), Some(price));
+        let mut ledger = Ledger::new(Budget::unlimited().max_cost_usd(0.01), vec![Some(price)]);
         let mut big = request(5000);
         ledger.admit(&mut big, &Spend::default()).unwrap();
         let granted = big.max_tokens.unwrap();
@@ -275,7 +276,7 @@ mod tests {
 
     #[test]
     fn overspending_is_detected() {
-        let ledger = Ledger::new(Budget::unlimited().max_tokens(100).max_cost_usd(1.0), None);
+        let ledger = Ledger::new(Budget::unlimited().max_tokens(100).max_cost_usd(1.0), vec![None]);
         let over = Spend { prompt_tokens: 90, completion_tokens: 11, ..Spend::default() };
         assert_eq!(ledger.overspent(&over), Some(Limit::Tokens));
         let exact = Spend { prompt_tokens: 90, completion_tokens: 10, ..Spend::default() };

@@ -232,6 +232,17 @@ pub enum EventKind {
         /// Where the search resumes (`None`: the root).
         to: Option<NodeId>,
     },
+    /// An adaptive strategy decided how much more compute to spend, and on what.
+    Decided {
+        /// The question's estimated difficulty in [0, 1] (1 − the leading answer's share of the
+        /// samples so far, or 1 − their mean stated confidence).
+        difficulty: f64,
+        /// What it will do: `stop`, or a step up such as "4 more samples" or "escalate to tier
+        /// 1 (gpt-4o)".
+        action: String,
+        /// Why, in words.
+        reason: String,
+    },
     /// The vote after a new sample.
     VoteTallied {
         /// Answers and their votes, best first.

@@ -94,6 +94,20 @@ pub struct RunError {
     pub error: ModelError,
 }
 
+/// One decision of an adaptive strategy (see [`EventKind::Decided`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Decision {
+    /// When (ms since the run started).
+    pub at_ms: u64,
+    /// The estimated difficulty in [0, 1].
+    pub difficulty: f64,
+    /// What it did.
+    pub action: String,
+    /// Why.
+    pub reason: String,
+}
+
 /// Everything known about a run, built by applying its events in order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -118,6 +132,8 @@ pub struct RunState {
     pub errors: Vec<RunError>,
     /// Every backtrack, in order: (dead end, resumed at).
     pub backtracks: Vec<(NodeId, Option<NodeId>)>,
+    /// Every allocation decision of an adaptive strategy, in order.
+    pub decisions: Vec<Decision>,
     /// Why the run stopped early, if it did.
     pub early_stop: Option<StopReason>,
     /// The result, once finished.
@@ -272,6 +288,17 @@ impl RunState {
             }
             EventKind::NodePruned { id, reason } => {
                 self.existing(at, *id)?.pruned = Some(reason.clone());
+            }
+            EventKind::Decided { difficulty, action, reason } => {
+                if !(0.0..=1.0).contains(difficulty) {
+                    return Err(bad(at, "a difficulty outside [0, 1]"));
+                }
+                self.decisions.push(Decision {
+                    at_ms: event.at_ms,
+                    difficulty: *difficulty,
+                    action: action.clone(),
+                    reason: reason.clone(),
+                });
             }
             EventKind::Backtracked { from, to } => {
                 self.existing(at, *from)?;

@@ -5,6 +5,7 @@
 //! of them. Only [`Model::complete`] is required; streaming, capabilities and the model id have
 //! defaults, so a minimal model is one async function.
 
+mod cascade;
 mod error;
 mod request;
 mod response;
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compat::{MaybeSend, MaybeSync};
 
+pub use cascade::Cascade;
 pub use error::{ModelError, ModelErrorKind};
 pub use request::{Effort, Message, Reasoning, Request, Role};
 pub use response::{Channel, Chunk, Completion, FinishReason, Response, TokenLogprob, Usage};
@@ -73,6 +75,18 @@ pub trait Model: MaybeSend + MaybeSync {
     fn id(&self) -> &str {
         ""
     }
+
+    /// How many models answer through this one, cheapest first: 1, except for a [`Cascade`],
+    /// whose requests pick one with [`Request::tier`].
+    fn tiers(&self) -> u32 {
+        1
+    }
+
+    /// The id of the model that answers requests of `tier` (used to price them).
+    fn tier_id(&self, tier: u32) -> &str {
+        let _ = tier;
+        self.id()
+    }
 }
 
 /// The final [`Response`] of a model's stream: for models that stream natively and implement
@@ -112,6 +126,12 @@ macro_rules! forward_model {
             }
             fn id(&self) -> &str {
                 (**self).id()
+            }
+            fn tiers(&self) -> u32 {
+                (**self).tiers()
+            }
+            fn tier_id(&self, tier: u32) -> &str {
+                (**self).tier_id(tier)
             }
         }
     )+};

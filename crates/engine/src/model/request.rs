@@ -105,6 +105,14 @@ pub struct Request {
     /// Reasoning effort or thinking budget, for reasoning models.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<Reasoning>,
+    /// Which model of a [`Cascade`](super::Cascade) answers: 0, the first (cheapest), unless a
+    /// strategy escalates. Single models ignore it.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub tier: u32,
+}
+
+fn is_zero(value: &u32) -> bool {
+    *value == 0
 }
 
 fn one() -> u32 {
@@ -124,7 +132,13 @@ impl Request {
             stop: Vec::new(),
             logprobs: false,
             reasoning: None,
+            tier: 0,
         }
+    }
+    /// Sets which model of a cascade answers.
+    pub fn tier(mut self, tier: u32) -> Self {
+        self.tier = tier;
+        self
     }
     /// Sets the temperature.
     pub fn temperature(mut self, temperature: f32) -> Self {

@@ -55,6 +55,8 @@ struct Flight {
     /// Nodes whose choice the model reported failed before the response completed.
     failed: Vec<NodeId>,
     kind: NodeKind,
+    /// The cascade tier that answers (prices its completions).
+    tier: u32,
     reservation: Reservation,
 }
 
@@ -111,6 +113,7 @@ impl<'r, M: Model> Run<'r, M> {
                             nodes,
                             failed: Vec::new(),
                             kind: plan.kind,
+                            tier: plan.request.tier,
                             reservation,
                         }));
                         let calls = model
@@ -275,7 +278,9 @@ impl<'r, M: Model> Run<'r, M> {
                 let mut completions = response.completions.into_iter();
                 for &id in flight.nodes.iter().filter(|id| !flight.failed.contains(id)) {
                     match completions.next() {
-                        Some(completion) => self.finish_node(id, flight.kind, completion),
+                        Some(completion) => {
+                            self.finish_node(id, (flight.kind, flight.tier), completion);
+                        }
                         None => {
                             let error = ModelError::new(
                                 ModelErrorKind::Protocol,
@@ -300,7 +305,8 @@ impl<'r, M: Model> Run<'r, M> {
         Some((flight.nodes, fatal))
     }
 
-    fn finish_node(&mut self, id: NodeId, kind: NodeKind, completion: Completion) {
+    fn finish_node(&mut self, id: NodeId, (kind, tier): (NodeKind, u32), completion: Completion) {
+        let price = self.prices.get(tier as usize).copied().flatten();
         let answers = kind.yields_answer();
         let answer = answers
             .then(|| self.parser.extract(&completion.text, completion.finish_reason))
@@ -309,7 +315,7 @@ impl<'r, M: Model> Run<'r, M> {
         self.journal.emit(EventKind::BranchFinished {
             id,
             mean_logprob: completion.mean_logprob(),
-            cost_usd: self.price.map(|p| p.cost(&completion.usage)),
+            cost_usd: price.map(|p| p.cost(&completion.usage)),
             answer,
             confidence,
             usage: completion.usage,

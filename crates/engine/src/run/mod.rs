@@ -46,7 +46,8 @@ pub struct Run<'r, M> {
     model: &'r M,
     task: &'r Task,
     parser: AnswerParser,
-    price: Option<Pricing>,
+    /// Each tier's price (index = the request's tier).
+    prices: Vec<Option<Pricing>>,
     verifier: Option<&'r dyn Verifier>,
     cancel: &'r CancelToken,
     ledger: Ledger,
@@ -69,6 +70,12 @@ impl<'r, M: Model> Run<'r, M> {
     /// The model's capabilities.
     pub fn capabilities(&self) -> Capabilities {
         self.model.capabilities()
+    }
+    /// The id of the model that answers requests of `tier` (see [`Request::tier`]).
+    ///
+    /// [`Request::tier`]: crate::model::Request::tier
+    pub fn tier_id(&self, tier: u32) -> &str {
+        self.model.tier_id(tier)
     }
     /// The caller's verifier, if one was given.
     pub fn verifier(&self) -> Option<&'r dyn Verifier> {
@@ -130,7 +137,7 @@ impl<'r, M: Model> Run<'r, M> {
             mean_logprob: None,
             confidence: None,
             usage: crate::model::Usage::default(),
-            cost_usd: self.price.map(|_| 0.0),
+            cost_usd: self.prices.iter().any(Option::is_some).then_some(0.0),
         });
         id
     }
@@ -261,6 +268,15 @@ impl<M: Model> Runner<M> {
         self.price.or_else(|| self.prices.lookup(self.model.id()))
     }
 
+    /// Each tier's price (one entry unless the model is a [`Cascade`](crate::model::Cascade)):
+    /// the explicit price for every tier if one was set, else the table's entry for the tier's
+    /// model.
+    pub fn tier_prices(&self) -> Vec<Option<Pricing>> {
+        (0..self.model.tiers().max(1))
+            .map(|tier| self.price.or_else(|| self.prices.lookup(self.model.tier_id(tier))))
+            .collect()
+    }
+
     /// Checks a strategy and task against this runner's model, budget and settings without
     /// running anything. [`run`](Self::run) does the same checks first.
     pub fn validate<S: Strategy>(&self, strategy: &S, task: &Task) -> Result<()> {
@@ -276,14 +292,15 @@ impl<M: Model> Runner<M> {
         if let Some(price) = &self.price {
             price.validate("price")?;
         }
-        if self.budget.max_cost_usd.is_some() && self.model_price().is_none() {
-            return Err(Error::config(
-                "budget.maxCostUsd",
-                format!(
-                    "needs a price for model `{}`: add one to the pricing table",
-                    self.model.id()
-                ),
-            ));
+        if self.budget.max_cost_usd.is_some() {
+            let prices = self.tier_prices();
+            if let Some(tier) = prices.iter().position(Option::is_none) {
+                let id = self.model.tier_id(u32::try_from(tier).unwrap_or(u32::MAX));
+                return Err(Error::config(
+                    "budget.maxCostUsd",
+                    format!("needs a price for model `{id}`: add one to the pricing table"),
+                ));
+            }
         }
         if self.budget.max_wall_ms.is_some() && self.clock.is_none() {
             return Err(Error::config(
@@ -295,6 +312,7 @@ impl<M: Model> Runner<M> {
             capabilities: self.model.capabilities(),
             model: self.model.id(),
             has_verifier: self.verifier.is_some(),
+            tiers: self.model.tiers().max(1),
         })?;
         Ok(parser)
     }
@@ -309,15 +327,15 @@ impl<M: Model> Runner<M> {
     ) -> Result<Outcome> {
         let parser = self.prepare(strategy, task)?;
         let clock = self.clock.as_deref();
-        let price = self.model_price();
+        let prices = self.tier_prices();
         let mut run = Run {
             model: &self.model,
             task,
             parser,
-            price,
+            prices: prices.clone(),
             verifier: self.verifier.as_deref(),
             cancel: &self.cancel,
-            ledger: Ledger::new(self.budget, price),
+            ledger: Ledger::new(self.budget, prices),
             journal: Journal::new(sink, clock),
             deadline: None,
             stopped: None,

@@ -6,6 +6,7 @@
 //! work the same for all of them.
 
 mod adaptive;
+mod allocation;
 mod best_of_n;
 mod refine;
 mod sampling;
@@ -24,6 +25,7 @@ use crate::run::{Run, Verdict};
 use crate::state::Node;
 
 pub use adaptive::AdaptiveConsistency;
+pub use allocation::{AdaptiveAllocation, Estimate, Rung};
 pub use best_of_n::{BestOfN, Judge};
 pub use refine::{DEFAULT_CRITIQUE_PROMPT, Keep, SelfRefine};
 pub use sampling::Sampling;
@@ -41,6 +43,8 @@ pub struct ValidationContext<'a> {
     pub model: &'a str,
     /// Whether the runner has a verifier function.
     pub has_verifier: bool,
+    /// How many models of a cascade requests may pick from (1 for a single model).
+    pub tiers: u32,
 }
 
 /// A way of answering a question with one or more model calls.
@@ -91,6 +95,8 @@ pub enum StrategyConfig {
     TreeOfThoughts(TreeOfThoughts),
     /// [`SelfRefine`].
     SelfRefine(SelfRefine),
+    /// [`AdaptiveAllocation`].
+    AdaptiveAllocation(AdaptiveAllocation),
 }
 
 impl Strategy for StrategyConfig {
@@ -103,6 +109,7 @@ impl Strategy for StrategyConfig {
             Self::BestOfN(s) => s.name(),
             Self::TreeOfThoughts(s) => s.name(),
             Self::SelfRefine(s) => s.name(),
+            Self::AdaptiveAllocation(s) => s.name(),
         }
     }
 
@@ -115,6 +122,7 @@ impl Strategy for StrategyConfig {
             Self::BestOfN(s) => s.validate(context),
             Self::TreeOfThoughts(s) => s.validate(context),
             Self::SelfRefine(s) => s.validate(context),
+            Self::AdaptiveAllocation(s) => s.validate(context),
         }
     }
 
@@ -127,6 +135,7 @@ impl Strategy for StrategyConfig {
             Self::BestOfN(s) => s.execute(run).await,
             Self::TreeOfThoughts(s) => s.execute(run).await,
             Self::SelfRefine(s) => s.execute(run).await,
+            Self::AdaptiveAllocation(s) => s.execute(run).await,
         }
     }
 }

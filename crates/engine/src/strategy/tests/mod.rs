@@ -4,6 +4,7 @@
 //! outcome must equal the live one — so each strategy test is a trace test too.
 
 mod adaptive;
+mod allocation;
 mod best_of_n;
 mod budget;
 mod config;
