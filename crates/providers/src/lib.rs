@@ -30,6 +30,7 @@ pub mod openai;
 mod retry;
 pub mod spec;
 pub mod sse;
+mod think;
 mod transport;
 
 pub use anthropic::{Anthropic, AnthropicConfig};

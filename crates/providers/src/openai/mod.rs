@@ -58,6 +58,9 @@ pub struct OpenAiConfig {
     pub logprobs: bool,
     /// Whether the model takes `reasoning_effort`.
     pub reasoning: bool,
+    /// Whether a `<think>…</think>` block opening the content is the model's reasoning (open
+    /// reasoning models on servers that leave it inline). Default true.
+    pub think_tags: bool,
     /// How transient failures are retried.
     pub retry: RetryPolicy,
     /// How long to wait for the server.
@@ -76,6 +79,7 @@ impl OpenAiConfig {
             token_counting: TokenCounting::Auto,
             logprobs: false,
             reasoning: false,
+            think_tags: true,
             retry: RetryPolicy::default(),
             timeouts: Timeouts::default(),
         }
@@ -230,12 +234,15 @@ impl<T: Transport> Inner<T> {
     async fn run(&self, request: Request, emit: Emitter) -> Result<Response, ModelError> {
         let n = request.n.max(1);
         let estimate = request.estimated_prompt_tokens();
+        let think_tags = self.config.think_tags;
         if n > 1 && (self.native_n.load(Ordering::Relaxed) == N_IGNORED || n > self.config.max_n) {
             return self.split(&request, 0, n, &emit).await;
         }
         let http = self.http(&request, n);
-        let (mut response, facts) =
-            self.endpoint.call(&http, || ChatDecoder::new(0, estimate), None, &emit).await?;
+        let (mut response, facts) = self
+            .endpoint
+            .call(&http, || ChatDecoder::new(0, estimate).think_tags(think_tags), None, &emit)
+            .await?;
         if n > 1 {
             self.recount(&mut response, facts).await;
             let got = u32::try_from(response.completions.len()).unwrap_or(u32::MAX);
@@ -260,11 +267,12 @@ impl<T: Transport> Inner<T> {
         emit: &Emitter,
     ) -> Result<Response, ModelError> {
         let estimate = request.estimated_prompt_tokens();
+        let think_tags = self.config.think_tags;
         let http = self.http(request, 1);
         let calls = (offset..offset.saturating_add(count)).map(|choice| {
             let http = &http;
             async move {
-                let decoder = || ChatDecoder::new(choice, estimate);
+                let decoder = || ChatDecoder::new(choice, estimate).think_tags(think_tags);
                 let result = self.endpoint.call(http, decoder, Some(choice), emit).await;
                 (choice, result.map(|(response, _)| response.completions))
             }

@@ -5,6 +5,7 @@
 //! `completion_tokens_details.reasoning_tokens`) and llama.cpp's `timings`, and turns an `error`
 //! object sent mid-stream into a failure.
 
+use crate::think::ThinkTags;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use thinkscale_engine::model::{
@@ -157,6 +158,8 @@ struct Partial {
     finish_reason: Option<FinishReason>,
     logprobs: Vec<TokenLogprob>,
     deltas: u64,
+    /// Splits inline `<think>` reasoning out of the content, when enabled.
+    think: Option<ThinkTags>,
 }
 
 /// What the stream said about itself, beyond the choices.
@@ -170,6 +173,7 @@ pub(crate) struct StreamFacts {
 /// fills part of a larger `n`.
 pub(crate) struct ChatDecoder {
     offset: u32,
+    think_tags: bool,
     prompt_estimate: u64,
     choices: Vec<Partial>,
     usage: Option<WireUsage>,
@@ -181,6 +185,7 @@ impl ChatDecoder {
     pub(crate) fn new(offset: u32, prompt_estimate: u64) -> Self {
         Self {
             offset,
+            think_tags: false,
             prompt_estimate,
             choices: Vec::new(),
             usage: None,
@@ -189,13 +194,23 @@ impl ChatDecoder {
         }
     }
 
+    /// Reads a `<think>…</think>` block that opens a choice's content as its reasoning.
+    pub(crate) fn think_tags(mut self, enabled: bool) -> Self {
+        self.think_tags = enabled;
+        self
+    }
+
     fn choice(&mut self, index: u32) -> Result<&mut Partial, ModelError> {
+        let think_tags = self.think_tags;
         let index = index as usize;
         if index >= 128 {
             return Err(malformed("chunk", format!("choice index {index} is out of range")));
         }
         if self.choices.len() <= index {
-            self.choices.resize_with(index + 1, Partial::default);
+            self.choices.resize_with(index + 1, || Partial {
+                think: think_tags.then(ThinkTags::default),
+                ..Partial::default()
+            });
         }
         self.choices.get_mut(index).ok_or_else(|| malformed("chunk", "choice index"))
     }
@@ -295,14 +310,15 @@ impl Decoder for ChatDecoder {
             let delta = choice.delta.unwrap_or_default();
             let reasoning = delta.reasoning_content.or(delta.reasoning).filter(|r| !r.is_empty());
             let content = delta.content.filter(|c| !c.is_empty());
-            if let Some(text) = &reasoning {
-                partial.reasoning.push_str(text);
-            }
-            if let Some(text) = &content {
-                partial.text.push_str(text);
-            }
             if reasoning.is_some() || content.is_some() {
                 partial.deltas += 1;
+            }
+            let mut parts: Vec<(Channel, String)> = Vec::new();
+            parts.extend(reasoning.map(|text| (Channel::Reasoning, text)));
+            match (content, partial.think.as_mut()) {
+                (Some(text), Some(think)) => parts.extend(think.split(&text)),
+                (Some(text), None) => parts.push((Channel::Text, text)),
+                (None, _) => {}
             }
             if let Some(logprobs) = choice.logprobs.and_then(|l| l.content) {
                 partial.logprobs.extend(
@@ -313,12 +329,15 @@ impl Decoder for ChatDecoder {
             }
             if let Some(reason) = choice.finish_reason {
                 partial.finish_reason = Some(finish_reason(&reason));
+                parts.extend(partial.think.as_mut().map(ThinkTags::finish).unwrap_or_default());
             }
             let choice = index.saturating_add(offset);
-            for (channel, text) in [(Channel::Reasoning, reasoning), (Channel::Text, content)] {
-                if let Some(text) = text {
-                    let _ = emit.unbounded_send(Chunk::Delta { choice, channel, text });
+            for (channel, text) in parts {
+                match channel {
+                    Channel::Reasoning => partial.reasoning.push_str(&text),
+                    Channel::Text => partial.text.push_str(&text),
                 }
+                let _ = emit.unbounded_send(Chunk::Delta { choice, channel, text });
             }
         }
         Ok(())
