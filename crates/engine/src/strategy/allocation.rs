@@ -322,6 +322,7 @@ async fn execute_nested<M: Model>(strategy: &StrategyConfig, run: &mut Run<'_, M
         StrategyConfig::BestOfN(s) => s.execute(run).await,
         StrategyConfig::TreeOfThoughts(s) => s.execute(run).await,
         StrategyConfig::SelfRefine(s) => s.execute(run).await,
+        StrategyConfig::NativeReasoning(s) => s.execute(run).await,
         StrategyConfig::AdaptiveAllocation(_) => Verdict::default(),
     }
 }

@@ -30,7 +30,7 @@ pub use best_of_n::{BestOfN, Judge};
 pub use refine::{DEFAULT_CRITIQUE_PROMPT, Keep, SelfRefine};
 pub use sampling::Sampling;
 pub use self_consistency::SelfConsistency;
-pub use single::{ChainOfThought, Direct};
+pub use single::{ChainOfThought, Direct, NativeReasoning};
 pub use thoughts::{PromptPreset, ThoughtPrompts};
 pub use tree::{Evaluator, Generator, Search, TreeOfThoughts};
 
@@ -97,6 +97,8 @@ pub enum StrategyConfig {
     SelfRefine(SelfRefine),
     /// [`AdaptiveAllocation`].
     AdaptiveAllocation(AdaptiveAllocation),
+    /// [`NativeReasoning`].
+    NativeReasoning(NativeReasoning),
 }
 
 impl Strategy for StrategyConfig {
@@ -110,6 +112,7 @@ impl Strategy for StrategyConfig {
             Self::TreeOfThoughts(s) => s.name(),
             Self::SelfRefine(s) => s.name(),
             Self::AdaptiveAllocation(s) => s.name(),
+            Self::NativeReasoning(s) => s.name(),
         }
     }
 
@@ -123,6 +126,7 @@ impl Strategy for StrategyConfig {
             Self::TreeOfThoughts(s) => s.validate(context),
             Self::SelfRefine(s) => s.validate(context),
             Self::AdaptiveAllocation(s) => s.validate(context),
+            Self::NativeReasoning(s) => s.validate(context),
         }
     }
 
@@ -136,6 +140,7 @@ impl Strategy for StrategyConfig {
             Self::TreeOfThoughts(s) => s.execute(run).await,
             Self::SelfRefine(s) => s.execute(run).await,
             Self::AdaptiveAllocation(s) => s.execute(run).await,
+            Self::NativeReasoning(s) => s.execute(run).await,
         }
     }
 }

@@ -69,3 +69,30 @@ fn streamed_deltas_add_up_to_the_final_text() {
     assert_eq!(ran.state().nodes[0].reasoning, "Hidden thoughts here");
     assert!(ran.count("tokenDelta") > 5);
 }
+
+#[test]
+fn native_reasoning_sends_the_setting_and_shows_the_reasoning() {
+    use crate::model::{Capabilities, Effort, Reasoning, Usage};
+    use crate::strategy::NativeReasoning;
+    let reply = Reply::text("The answer is: 12").reasoning("3 boxes of 4 is 12.").usage(Usage {
+        prompt_tokens: 20,
+        completion_tokens: 5,
+        reasoning_tokens: 300,
+    });
+    let model = ScriptedModel::cycling([reply])
+        .with_capabilities(Capabilities { reasoning: true, ..Capabilities::default() });
+    let strategy = NativeReasoning {
+        reasoning: Reasoning::Effort { level: Effort::High },
+        ..NativeReasoning::default()
+    };
+    let ran = run(&model, &strategy, &number_task());
+    assert_eq!(ran.answer(), Some("12"));
+    assert_eq!(model.requests()[0].reasoning, Some(Reasoning::Effort { level: Effort::High }));
+    let state = ran.state();
+    assert_eq!(state.nodes[0].reasoning, "3 boxes of 4 is 12.");
+    assert_eq!(ran.outcome.spend.total_tokens(), 325, "hidden reasoning tokens are spent too");
+
+    let plain = ScriptedModel::cycling(["x"]);
+    let error = Runner::new(&plain).validate(&strategy, &number_task()).unwrap_err();
+    assert!(error.to_string().contains("nativeReasoning needs a reasoning model"), "{error}");
+}
