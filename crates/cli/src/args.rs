@@ -10,8 +10,8 @@ use thinkscale_builtin::BuiltinModel;
 use thinkscale_engine::model::{Effort, Reasoning};
 use thinkscale_engine::prelude::*;
 use thinkscale_engine::strategy::{
-    AdaptiveConsistency, BestOfN, ChainOfThought, Direct, Evaluator, Judge, Sampling, Search,
-    SelfConsistency, SelfRefine, StrategyConfig, TreeOfThoughts,
+    AdaptiveAllocation, AdaptiveConsistency, BestOfN, ChainOfThought, Direct, Evaluator, Judge, Rung,
+    Sampling, Search, SelfConsistency, SelfRefine, StrategyConfig, TreeOfThoughts,
 };
 use thinkscale_providers::openai::OpenAiConfig;
 use thinkscale_providers::{AnthropicConfig, AnyModel, gemini};
@@ -155,6 +155,9 @@ pub(crate) enum StrategyName {
     TotDfs,
     /// Draft, critique, revise up to --rounds times; keeps the best-scored version.
     Refine,
+    /// Adaptive allocation: a first wave of --wave samples; if they disagree, --n minus --wave
+    /// more (or, with --escalate-url, --escalate-samples from that stronger model).
+    Allocate,
 }
 
 /// Who scores best-of-n candidates.
@@ -254,6 +257,13 @@ pub(crate) struct Setup {
     /// Self-refine: most revisions.
     #[arg(long, default_value_t = 2)]
     pub(crate) rounds: u32,
+    /// Adaptive allocation: a stronger model's OpenAI-compatible API root (a llama.cpp
+    /// server), asked only when the first wave disagrees.
+    #[arg(long)]
+    pub(crate) escalate_url: Option<String>,
+    /// Adaptive allocation: samples asked of the stronger model.
+    #[arg(long, default_value_t = 2)]
+    pub(crate) escalate_samples: u32,
 }
 
 impl Setup {
@@ -268,6 +278,16 @@ impl Setup {
             return Ok(CliModel::Builtin(model));
         }
         self.remote_model().map(CliModel::Remote)
+    }
+
+    /// The stronger model adaptive allocation escalates to, if one was given.
+    pub(crate) fn escalation_model(&self) -> Result<Option<AnyModel>, String> {
+        let Some(url) = &self.escalate_url else { return Ok(None) };
+        let config = OpenAiConfig::llama_cpp(url.clone(), self.slots);
+        let config = OpenAiConfig { model: "escalation".to_owned(), ..config };
+        thinkscale_providers::OpenAiCompatible::new(config)
+            .map(|model| Some(model.into()))
+            .map_err(|e| e.to_string())
     }
 
     fn remote_model(&self) -> Result<AnyModel, String> {
@@ -394,6 +414,20 @@ impl Setup {
                     depth: self.depth,
                     proposals: self.proposals,
                     evaluator: Evaluator::Value { samples: self.value_samples, max_tokens: 160 },
+                    concurrency: self.concurrency,
+                    sampling,
+                    ..Default::default()
+                })
+            }
+            StrategyName::Allocate => {
+                let rung = if self.escalate_url.is_some() {
+                    Rung::Model { tier: 1, samples: self.escalate_samples }
+                } else {
+                    Rung::MoreSamples { samples: self.n.saturating_sub(self.wave).max(1) }
+                };
+                StrategyConfig::AdaptiveAllocation(AdaptiveAllocation {
+                    first_wave: self.wave,
+                    ladder: vec![rung],
                     concurrency: self.concurrency,
                     sampling,
                     ..Default::default()

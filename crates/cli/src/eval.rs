@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use serde_json::Value;
-use thinkscale_engine::model::FinishReason;
+use thinkscale_engine::model::{Cascade, FinishReason};
 use thinkscale_engine::prelude::*;
 use thinkscale_engine::prompt::Exemplar;
 use thinkscale_engine::strategy::{StrategyConfig, ThoughtPrompts};
@@ -123,6 +123,18 @@ pub(crate) async fn eval(args: EvalArgs) -> Result<ExitCode, String> {
         .map_err(|e| format!("cannot read {}: {e}", args.data.display()))?;
     let problems = problems(&text, args.skip, args.limit)?;
     let model = args.setup.model()?;
+    match args.setup.escalation_model()? {
+        Some(stronger) => evaluate(&args, &problems, &Cascade::new(model, stronger)).await,
+        None => evaluate(&args, &problems, &model).await,
+    }
+}
+
+/// Runs every problem on `model` and prints a line each and the summary.
+async fn evaluate<M: Model>(
+    args: &EvalArgs,
+    problems: &[Problem],
+    model: &M,
+) -> Result<ExitCode, String> {
     let strategy = args.setup.strategy();
     let mut traces = match &args.traces {
         Some(path) => Some(std::io::BufWriter::new(
@@ -134,7 +146,7 @@ pub(crate) async fn eval(args: EvalArgs) -> Result<ExitCode, String> {
     let (mut correct, mut samples, mut tokens) = (0u32, 0u64, 0u64);
     let started = Instant::now();
     for (index, problem) in problems.iter().enumerate() {
-        let mut runner = Runner::new(&model).budget(args.setup.budget());
+        let mut runner = Runner::new(model).budget(args.setup.budget());
         let mut task = args.setup.task(&problem.question);
         if let Gold::Game24(puzzle) = &problem.gold {
             let checker = *puzzle;
