@@ -16,7 +16,7 @@ use crate::support::{post_json, require_server, server_root, token_ids};
 
 /// The re-quantized SmolLM2 (`THINKSCALE_BUILTIN_MODEL`, set by scripts/test from
 /// `scripts/models path smollm2-135m-q8`), loaded once for the whole module.
-fn model() -> &'static BuiltinModel {
+pub(crate) fn model() -> &'static BuiltinModel {
     static MODEL: OnceLock<BuiltinModel> = OnceLock::new();
     MODEL.get_or_init(|| {
         let path = std::env::var("THINKSCALE_BUILTIN_MODEL").expect(

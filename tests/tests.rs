@@ -8,5 +8,6 @@ mod extraction;
 mod faults;
 mod live;
 mod recorded;
+mod search;
 mod support;
 mod traces;
