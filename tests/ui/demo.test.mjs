@@ -1,7 +1,8 @@
 // The demo and its embeds in real headless Chromium (Playwright), served from Trunk's dist/:
 // self-consistency with the built-in model, stopping a run, an OpenAI-compatible provider
 // pointed at the real llama.cpp server, hostile model output shown as text, the docs page's
-// replayed and mounted embeds, and an accessibility audit (axe-core). Screenshots go to
+// replayed and mounted embeds, tree search (live against the server, and a recorded depth-first
+// trace with backtracks), adaptive allocation's decisions, and an accessibility audit (axe-core). Screenshots go to
 // test-results/.
 //
 // Needs `trunk build --release` (dist/, with the model copied by scripts/build-builtin-web) and
@@ -259,6 +260,9 @@ test("the docs page: a replayed trace in a shadow root, a mounted replay that un
   await mounted.locator(".final-answer").waitFor({ timeout: 30_000 });
   await page.click("#unmount");
   assert.equal(await mounted.locator(".thinkscale").count(), 0, "unmounted");
+  const tree = page.locator("#tree");
+  await tree.locator(".final-answer").waitFor({ timeout: 30_000 });
+  assert.ok(await tree.locator(".branch.abandoned").count() >= 1, "dead ends are marked in the embed");
   await page.locator("#live").locator("button.think").waitFor();
   assert.equal(await page.locator("#live").locator("textarea").inputValue(), "What is 6 + 9?");
   await page.screenshot({ path: join(shots, "docs-example.png"), fullPage: true });
@@ -278,4 +282,60 @@ test("axe-core finds no accessibility violations in the demo after a run", async
   const violations = await page.evaluate(async () => (await window.axe.run(document)).violations
     .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`));
   assert.deepEqual(violations, []);
+});
+
+test("tree of thoughts on the real server: proposals, steps and values; pruned states stay, marked", async () => {
+  const { page, problems } = await demo();
+  await useLocalServer(page);
+  await page.selectOption("#strategy-a-kind", "treeOfThoughts");
+  await set(page, "#strategy-a-width", "2");
+  await set(page, "#strategy-a-depth", "1");
+  await set(page, "#strategy-a-proposals", "4");
+  await set(page, "#strategy-a-tokens", "48");
+  await page.click("button.think");
+  await finished(page, 180_000);
+  const kinds = await page.locator(".branch").evaluateAll((all) => all.map((li) => li.dataset.kind));
+  assert.equal(kinds[0], "proposal", JSON.stringify(kinds));
+  const thoughts = kinds.filter((k) => k === "thought").length;
+  assert.ok(thoughts >= 1, JSON.stringify(kinds));
+  assert.equal(kinds.filter((k) => k === "evaluation").length, thoughts, "each step valued");
+  const pruned = await page.locator(".branch.abandoned").count();
+  assert.equal(pruned, Math.max(0, thoughts - 2), "all but the beam's two steps pruned");
+  if (pruned > 0) assert.match(await page.locator(".branch.abandoned .note").first().textContent(), /pruned: outside the beam/);
+  assert.ok(kinds.filter((k) => k === "sample").length >= 1, "answers at the kept states");
+  await page.screenshot({ path: join(shots, "tree-of-thoughts.png"), fullPage: true });
+  assert.deepEqual(problems, []);
+});
+
+test("a depth-first trace replays with its dead ends marked as backtracked", async () => {
+  const { page, problems } = await demo();
+  const file = join(tmpdir(), "thinkscale-tree-trace.json");
+  writeFileSync(file, readFileSync(join(repoRoot, "web/docs-example/tree-trace.json")));
+  await page.selectOption(".speed", "0");
+  await page.setInputFiles(".import input[type=file]", file);
+  await finished(page, 10_000);
+  const notes = await page.locator(".branch.abandoned .note").allTextContents();
+  assert.ok(notes.some((n) => /^dead end: backtracked to/.test(n)), JSON.stringify(notes));
+  const depths = await page.locator(".branch[data-kind=thought]").evaluateAll((all) =>
+    all.map((li) => li.style.getPropertyValue("--depth")));
+  assert.ok(depths.includes("1"), "steps under steps: a tree, not a list");
+  assert.deepEqual(problems, []);
+});
+
+test("adaptive allocation shows its decisions: greedy samples agree, so it stops after one wave", async () => {
+  const { page, problems } = await demo();
+  await useLocalServer(page);
+  await page.selectOption("#strategy-a-kind", "adaptiveAllocation");
+  await set(page, "#strategy-a-samples", "6");
+  await set(page, "#strategy-a-wave", "3");
+  await set(page, "#strategy-a-temperature", "0");
+  await set(page, "#strategy-a-tokens", "48");
+  await page.click("button.think");
+  await finished(page, 120_000);
+  assert.equal(await page.locator(".branch").count(), 3, "the first wave only");
+  const decisions = await page.locator(".decisions li").allTextContents();
+  assert.equal(decisions.length, 1, JSON.stringify(decisions));
+  assert.match(decisions[0], /difficulty 0\.00 → stop \(easy: 3 of 3 samples agree\)/);
+  assert.match(await page.locator(".why").textContent(), /the question looked easy/);
+  assert.deepEqual(problems, []);
 });

@@ -10,8 +10,8 @@ use thinkscale_builtin::BuiltinModel;
 use thinkscale_engine::model::{Effort, Reasoning};
 use thinkscale_engine::prelude::*;
 use thinkscale_engine::strategy::{
-    AdaptiveAllocation, AdaptiveConsistency, BestOfN, ChainOfThought, Direct, Evaluator, Judge, Rung,
-    Sampling, Search, SelfConsistency, SelfRefine, StrategyConfig, TreeOfThoughts,
+    AdaptiveAllocation, AdaptiveConsistency, BestOfN, ChainOfThought, Direct, Evaluator, Generator,
+    Judge, Rung, Sampling, Search, SelfConsistency, SelfRefine, StrategyConfig, TreeOfThoughts,
 };
 use thinkscale_providers::openai::OpenAiConfig;
 use thinkscale_providers::{AnthropicConfig, AnyModel, gemini};
@@ -251,6 +251,13 @@ pub(crate) struct Setup {
     /// Tree of Thoughts: next steps proposed per state.
     #[arg(long, default_value_t = 5)]
     pub(crate) proposals: u32,
+    /// Tree of Thoughts: steps proposed in one call, or sampled one per call.
+    #[arg(long, value_parser = ["propose", "sample"], default_value = "propose")]
+    pub(crate) generator: String,
+    /// Tree of Thoughts, depth-first: the lowest value a state may have and still be explored
+    /// (sure 1, likely 0.5, impossible 0).
+    #[arg(long, default_value_t = 0.5)]
+    pub(crate) threshold: f64,
     /// Tree of Thoughts: value evaluations per state.
     #[arg(long, default_value_t = 1)]
     pub(crate) value_samples: u32,
@@ -407,12 +414,17 @@ impl Setup {
                 let search = if self.strategy == StrategyName::Tot {
                     Search::Beam { width: self.width }
                 } else {
-                    Search::DepthFirst { threshold: 0.5, max_states: 12 }
+                    Search::DepthFirst { threshold: self.threshold, max_states: 12 }
                 };
                 StrategyConfig::TreeOfThoughts(TreeOfThoughts {
                     search,
                     depth: self.depth,
                     proposals: self.proposals,
+                    generator: if self.generator == "sample" {
+                        Generator::Sample
+                    } else {
+                        Generator::Propose
+                    },
                     evaluator: Evaluator::Value { samples: self.value_samples, max_tokens: 160 },
                     concurrency: self.concurrency,
                     sampling,

@@ -8,12 +8,12 @@ use thinkscale_engine::{CancelToken, StopReason};
 
 use crate::budget_picker::{BudgetPicker, BudgetSettings};
 
-use crate::charts::{BudgetMeter, Verdict, VoteChart, stop_words};
-use crate::controls::{
-    ProviderPanel, ProviderSettings, QuestionBox, StrategyPicker, StrategySettings,
-};
+use crate::charts::{BudgetMeter, Decisions, Verdict, VoteChart, stop_words};
+use crate::controls::{ProviderPanel, ProviderSettings, QuestionBox};
 use crate::live::LiveRun;
 use crate::run::{ModelCache, Phase, RunControl, RunSpec, run, start};
+use crate::strategy_picker::StrategyPicker;
+use crate::strategy_settings::StrategySettings;
 use crate::trace_panel::TracePanel;
 
 /// The stylesheet, inlined so that it also applies inside an embed's shadow root.
@@ -47,6 +47,7 @@ pub fn RunView(
         <section class="run">
             {title.map(|t| view! { <h2>{t}</h2> })}
             <Verdict live/>
+            <Decisions live/>
             <div class="glance">
                 <VoteChart live/>
                 <BudgetMeter live/>
@@ -167,7 +168,8 @@ pub fn App(
     let cancel_run = Arc::clone(&cancel);
     let think = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (a, b) = match (strategy_a.get().config(), strategy_b.get().config()) {
+        let asked = question.get();
+        let (a, b) = match (strategy_a.get().config(&asked), strategy_b.get().config(&asked)) {
             (Ok(a), Ok(b)) => (a, b),
             (Err(e), _) | (_, Err(e)) => return phase.set(Phase::Failed(e)),
         };

@@ -88,9 +88,11 @@ pub fn BudgetMeter(
 pub fn stop_words(stop: &StopReason) -> String {
     match stop {
         StopReason::Completed => "finished everything it planned".into(),
-        StopReason::Settled { detail, .. } => {
-            format!("stopped early, the vote was settled ({detail})")
-        }
+        StopReason::Settled { rule, detail } => match rule.as_str() {
+            "critique" => format!("stopped early: {detail}"),
+            "difficulty" => format!("stopped early, the question looked easy ({detail})"),
+            _ => format!("stopped early, the vote was settled ({detail})"),
+        },
         StopReason::Budget { limit } => format!(
             "stopped by the {} budget",
             match limit {
@@ -136,5 +138,42 @@ pub fn Verdict(
                     })
             }}
         </section>
+    }
+}
+
+/// An adaptive strategy's decisions: the difficulty it estimated, what it did, and why.
+#[component]
+pub fn Decisions(
+    /// The run.
+    live: LiveRun,
+) -> impl IntoView {
+    view! {
+        <Show when=move || live.decisions.with(|d| !d.is_empty())>
+            <section class="decisions" aria-label="Compute decisions">
+                <h3>"Decisions"</h3>
+                <ol>
+                    {move || {
+                        live.decisions
+                            .get()
+                            .into_iter()
+                            .map(|d| {
+                                view! {
+                                    <li>
+                                        <span class="difficulty">
+                                            {format!("difficulty {:.2}", d.difficulty)}
+                                        </span>
+                                        " → "
+                                        <strong class="action">{d.action}</strong>
+                                        " ("
+                                        {d.reason}
+                                        ")"
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </ol>
+            </section>
+        </Show>
     }
 }

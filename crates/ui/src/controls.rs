@@ -1,9 +1,8 @@
-//! The inputs: the question (with example questions), the strategy picker with each strategy's
-//! parameters, and the provider settings — where an API key is held in memory, saved on this
-//! device only when the user ticks the box, and is sent only to the provider named beside it.
+//! The inputs: the question (with example questions), a number field, and the provider settings —
+//! where an API key is held in memory, saved on this device only when the user ticks the box, and
+//! is sent only to the provider named beside it. (The strategy picker is in `strategy_picker`.)
 
 use leptos::prelude::*;
-use thinkscale_engine::{Extractor, StrategyConfig};
 
 use crate::run::ProviderChoice;
 
@@ -17,7 +16,10 @@ pub const EXAMPLES: [(&str, &str); 5] = [
         "word problem",
         "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?",
     ),
-    ("Game of 24", "Use 4, 9, 10 and 13 with + - * / to make 24. Give the expression."),
+    (
+        "Game of 24",
+        "Use the numbers 4 9 10 13 and + - * / to make 24, each number exactly once. Give the expression.",
+    ),
 ];
 
 /// The question box with its examples.
@@ -50,138 +52,9 @@ pub fn QuestionBox(
     }
 }
 
-/// Most requests a run keeps in flight.
-const MAX_IN_FLIGHT: u32 = 16;
-
-/// A strategy and its parameters, as the picker edits them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StrategySettings {
-    /// `chainOfThought`, `selfConsistency`, `adaptiveConsistency` or `bestOfN`.
-    pub kind: String,
-    /// Samples (self-consistency), most samples (adaptive) or candidates (best-of-N).
-    pub samples: u32,
-    /// Sampling temperature.
-    pub temperature: f32,
-    /// Most tokens per sample.
-    pub max_tokens: u32,
-    /// What the answer is: `number` or `text` (anything after "the answer is").
-    pub answer: String,
-    /// Adaptive consistency: samples per wave.
-    pub wave: u32,
-    /// Adaptive consistency: how sure the Beta rule must be that the leader is the majority.
-    pub threshold: f64,
-}
-
-impl Default for StrategySettings {
-    fn default() -> Self {
-        Self {
-            kind: "selfConsistency".into(),
-            samples: 8,
-            temperature: 0.7,
-            max_tokens: 128,
-            answer: "number".into(),
-            wave: 4,
-            threshold: 0.95,
-        }
-    }
-}
-
-impl StrategySettings {
-    /// The engine's config for these settings; the error says which parameter is wrong.
-    pub fn config(&self) -> Result<StrategyConfig, String> {
-        let sampling =
-            serde_json::json!({ "temperature": self.temperature, "maxTokens": self.max_tokens });
-        // Requests in flight: a browser opens 6 connections per HTTP/1.1 host anyway, and the
-        // built-in model batches up to 16 samples in one request.
-        let concurrency = self.samples.min(MAX_IN_FLIGHT);
-        let config = match self.kind.as_str() {
-            "selfConsistency" => serde_json::json!({
-                "kind": "selfConsistency", "samples": self.samples, "concurrency": concurrency, "sampling": sampling }),
-            "adaptiveConsistency" => serde_json::json!({
-                "kind": "adaptiveConsistency", "maxSamples": self.samples, "wave": self.wave,
-                "rule": { "kind": "beta", "threshold": self.threshold }, "sampling": sampling }),
-            "bestOfN" => serde_json::json!({
-                "kind": "bestOfN", "candidates": self.samples, "concurrency": concurrency, "sampling": sampling }),
-            _ => serde_json::json!({ "kind": "chainOfThought", "sampling": sampling }),
-        };
-        serde_json::from_value(config).map_err(|e| e.to_string())
-    }
-
-    /// Where the answer is found in a completion.
-    pub fn extractor(&self) -> Extractor {
-        if self.answer == "number" { Extractor::number() } else { Extractor::Auto }
-    }
-}
-
-/// Strategy choice and parameters. `id` keeps labels unique when two pickers share a page.
-#[component]
-pub fn StrategyPicker(
-    /// The settings being edited.
-    settings: RwSignal<StrategySettings>,
-    /// A prefix for the inputs' ids.
-    id: &'static str,
-) -> impl IntoView {
-    let kind_id = format!("{id}-kind");
-    let answer_id = format!("{id}-answer");
-    let adaptive = move || settings.get().kind == "adaptiveConsistency";
-    let field = move |name: &str,
-                      label: &'static str,
-                      (min, max, step): (f64, f64, f64),
-                      read: fn(&StrategySettings) -> f64,
-                      write: fn(&mut StrategySettings, f64)| {
-        view! {
-            <NumberField
-                id=format!("{id}-{name}")
-                label
-                range=(min, max, step)
-                value=Signal::derive(move || read(&settings.get()))
-                set=Callback::new(move |v| settings.update(|s| write(s, v)))
-            />
-        }
-    };
-    view! {
-        <fieldset class="strategy">
-            <legend>"Strategy"</legend>
-            <label for=kind_id.clone()>"Kind"</label>
-            <select
-                id=kind_id
-                on:change=move |ev| settings.update(|s| s.kind = event_target_value(&ev))
-                prop:value=move || settings.get().kind
-            >
-                <option value="selfConsistency">"Self-consistency (vote)"</option>
-                <option value="adaptiveConsistency">"Adaptive consistency (stop when settled)"</option>
-                <option value="bestOfN">"Best-of-N (a judge picks)"</option>
-                <option value="chainOfThought">"Chain of thought (one sample)"</option>
-            </select>
-            {field("samples", "Samples", (1.0, 64.0, 1.0), |s| s.samples.into(), |s, v| s.samples = v as u32)}
-            {field("temperature", "Temperature", (0.0, 2.0, 0.1), |s| (f64::from(s.temperature) * 100.0).round() / 100.0, |s, v| s.temperature = v as f32)}
-            {field("tokens", "Max tokens per sample", (8.0, 4096.0, 1.0), |s| s.max_tokens.into(), |s, v| s.max_tokens = v as u32)}
-            <label for=answer_id.clone()>"Answer"</label>
-            <select
-                id=answer_id
-                on:change=move |ev| settings.update(|s| s.answer = event_target_value(&ev))
-                prop:value=move || settings.get().answer
-            >
-                <option value="number">"a number"</option>
-                <option value="text">"text"</option>
-            </select>
-            <Show when=adaptive>
-                {field("wave", "Samples per wave", (1.0, 16.0, 1.0), |s| s.wave.into(), |s, v| s.wave = v as u32)}
-                {field(
-                    "threshold",
-                    "Stop when the leader is the majority with probability",
-                    (0.51, 0.999, 0.01),
-                    |s| s.threshold,
-                    |s, v| s.threshold = v,
-                )}
-            </Show>
-        </fieldset>
-    }
-}
-
 /// A labelled number input whose value is clamped to its range.
 #[component]
-fn NumberField(
+pub(crate) fn NumberField(
     /// The input's id.
     id: String,
     /// Its label.

@@ -10,6 +10,7 @@
 //! Built by Trunk from the repository's `index.html` (`src/main.rs` is the demo's entry).
 
 #![forbid(unsafe_code)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;
@@ -25,6 +26,9 @@ pub mod embed;
 pub mod live;
 #[cfg(target_arch = "wasm32")]
 pub mod run;
+#[cfg(target_arch = "wasm32")]
+pub mod strategy_picker;
+pub mod strategy_settings;
 #[cfg(target_arch = "wasm32")]
 pub mod trace_panel;
 #[cfg(target_arch = "wasm32")]

@@ -10,7 +10,7 @@ use leptos::reactive::owner::WeakOwner;
 use thinkscale_engine::answer::Answer;
 use thinkscale_engine::event::{Event, EventKind, NodeId, NodeKind, Outcome, StopReason};
 use thinkscale_engine::model::Channel;
-use thinkscale_engine::state::NodeStatus;
+use thinkscale_engine::state::{Decision, NodeStatus};
 use thinkscale_engine::vote::Standing;
 use thinkscale_engine::{Budget, Spend, Trace};
 
@@ -45,8 +45,10 @@ pub struct BranchView {
     pub finished_ms: RwSignal<Option<u64>>,
     /// Why it was pruned, failed, or retried — in words.
     pub note: RwSignal<Option<String>>,
-    /// Its score, when a judge or verifier gave one.
+    /// Its score, when a judge, verifier or evaluator gave one.
     pub score: RwSignal<Option<f64>>,
+    /// Whether a search pruned it or backed out of it.
+    pub abandoned: RwSignal<bool>,
 }
 
 /// The run the views show.
@@ -72,6 +74,8 @@ pub struct LiveRun {
     pub now_ms: RwSignal<u64>,
     /// Why the run stopped early, if it did.
     pub early_stop: RwSignal<Option<StopReason>>,
+    /// An adaptive strategy's decisions, in order.
+    pub decisions: RwSignal<Vec<Decision>>,
     /// The result, once finished.
     pub outcome: RwSignal<Option<Outcome>>,
     /// Counts runs and replays shown in this view, so rows of one never stand for another's.
@@ -97,6 +101,7 @@ impl LiveRun {
             spend: RwSignal::new(Spend::default()),
             now_ms: RwSignal::new(0),
             early_stop: RwSignal::new(None),
+            decisions: RwSignal::new(Vec::new()),
             outcome: RwSignal::new(None),
             epoch: RwSignal::new(0),
             events: StoredValue::new(Vec::new()),
@@ -118,6 +123,7 @@ impl LiveRun {
         self.spend.set(Spend::default());
         self.now_ms.set(0);
         self.early_stop.set(None);
+        self.decisions.set(Vec::new());
         self.outcome.set(None);
         let _ = self.events.try_update_value(Vec::clear);
     }
@@ -191,7 +197,25 @@ impl LiveRun {
             EventKind::NodePruned { id, reason } => {
                 if let Some(branch) = self.branch(*id) {
                     branch.note.set(Some(format!("pruned: {reason}")));
+                    branch.abandoned.set(true);
                 }
+            }
+            EventKind::Backtracked { from, to } => {
+                if let Some(branch) = self.branch(*from) {
+                    let to = to.map_or_else(|| "the root".to_owned(), |to| to.to_string());
+                    branch.note.set(Some(format!("dead end: backtracked to {to}")));
+                    branch.abandoned.set(true);
+                }
+            }
+            EventKind::Decided { difficulty, action, reason } => {
+                self.decisions.update(|all| {
+                    all.push(Decision {
+                        at_ms: event.at_ms,
+                        difficulty: *difficulty,
+                        action: action.clone(),
+                        reason: reason.clone(),
+                    });
+                });
             }
             EventKind::VoteTallied { standings, .. } => self.standings.set(standings.clone()),
             EventKind::EarlyStop { reason } => self.early_stop.set(Some(reason.clone())),
@@ -247,6 +271,7 @@ impl LiveRun {
             finished_ms: RwSignal::new(None),
             note: RwSignal::new(None),
             score: RwSignal::new(None),
+            abandoned: RwSignal::new(false),
         };
         self.branches.update(|all| all.push(branch));
         let depths: Vec<usize> = self

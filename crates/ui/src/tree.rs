@@ -3,6 +3,7 @@
 //! and reasoning. Model output only ever becomes text nodes, never HTML.
 
 use leptos::prelude::*;
+use thinkscale_engine::NodeKind;
 use thinkscale_engine::state::NodeStatus;
 
 use crate::live::{BranchView, LiveRun};
@@ -20,6 +21,19 @@ fn status_name(status: NodeStatus) -> &'static str {
         NodeStatus::Done => "done",
         NodeStatus::Failed => "failed",
         NodeStatus::Cancelled => "cancelled",
+    }
+}
+
+fn kind_name(kind: NodeKind) -> &'static str {
+    match kind {
+        NodeKind::Sample => "sample",
+        NodeKind::Judge => "judge",
+        NodeKind::Thought => "thought",
+        NodeKind::Proposal => "proposal",
+        NodeKind::Evaluation => "evaluation",
+        NodeKind::Draft => "draft",
+        NodeKind::Critique => "critique",
+        NodeKind::Revision => "revision",
     }
 }
 
@@ -56,6 +70,8 @@ fn BranchRow(branch: BranchView, winner: Signal<Option<String>>) -> impl IntoVie
         finished_ms,
         note,
         score,
+        abandoned,
+        kind,
         ..
     } = branch;
     let key = move || answer.with(|a| a.as_ref().map(|a| a.key.clone()));
@@ -79,6 +95,8 @@ fn BranchRow(branch: BranchView, winner: Signal<Option<String>>) -> impl IntoVie
             class="branch"
             data-id=id.0
             data-status=move || status_name(status.get())
+            data-kind=kind_name(kind)
+            class:abandoned=move || abandoned.get()
             class:agrees=agrees
             style=format!("--depth: {depth}")
         >
