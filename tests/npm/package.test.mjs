@@ -304,3 +304,29 @@ test("traces that do not describe a run are refused with the event at fault", ()
 });
 
 after(() => {});
+
+test("tree of thoughts and self-refine run from JavaScript against the real server, as trees", async () => {
+  const engine = llamaCpp();
+  const events = [];
+  const tree = await engine.run("Use the numbers 4 4 6 8 and + - * / to make 24.", {
+    strategy: { kind: "treeOfThoughts", search: { kind: "beam", width: 1 }, depth: 1, proposals: 3,
+      generator: "sample", prompts: { preset: "game24" }, initialState: "4 4 6 8", sampling: { maxTokens: 40, seed: 3 } },
+    extractor: { kind: "answerIs" },
+    onEvent: (event) => events.push(event),
+  });
+  const started = events.filter((e) => e.type === "branchStarted");
+  assert.deepEqual(started.filter((e) => e.kind === "thought").length, 3, "three sampled steps");
+  assert.equal(events.filter((e) => e.type === "nodePruned").length, 2, "the beam of one keeps one");
+  const answer = started.find((e) => e.kind === "sample");
+  assert.ok(answer && answer.parent !== null, "the answer hangs under the kept step");
+  assert.equal(tree.stop.kind, "completed");
+  const refine = await engine.run("What is 9 + 10?", {
+    strategy: { kind: "selfRefine", rounds: 1, critiqueTokens: 64, sampling: { maxTokens: 64 } },
+    extractor: { kind: "number" },
+  });
+  const kinds = refine.branches.map((b) => b.kind);
+  assert.deepEqual(kinds.slice(0, 2), ["draft", "critique"]);
+  assert.ok(refine.branches.every((b, i) => i === 0 || b.parent === refine.branches[i - 1].id), "a chain");
+  await assert.rejects(engine.run("x", { strategy: { kind: "treeOfThoughts", depth: 0 } }),
+    (error) => error.code === "invalid_config" && /treeOfThoughts\.depth/.test(error.message));
+});

@@ -107,7 +107,7 @@ fn BranchRow(branch: BranchView, winner: Signal<Option<String>>) -> impl IntoVie
                     <span class="answer">
                         {move || match (answer.get(), status.get()) {
                             (Some(a), _) => a.text,
-                            (None, NodeStatus::Done) => "no answer".to_owned(),
+                            (None, NodeStatus::Done) if kind.yields_answer() => "no answer".to_owned(),
                             _ => String::new(),
                         }}
                     </span>

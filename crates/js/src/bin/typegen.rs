@@ -14,7 +14,10 @@ use thinkscale_engine::model::{
 use thinkscale_engine::prompt::{Exemplar, Prompting};
 use thinkscale_engine::state::{Node, NodeStatus};
 use thinkscale_engine::stopping::StopRule;
-use thinkscale_engine::strategy::Sampling;
+use thinkscale_engine::strategy::{
+    AdaptiveAllocation, Estimate, Evaluator, Generator, Keep, NativeReasoning, PromptPreset, Rung,
+    Sampling, Search, SelfRefine, ThoughtPrompts, TreeOfThoughts,
+};
 use thinkscale_engine::vote::Standing;
 use thinkscale_engine::*;
 use thinkscale_js::error::{ErrorCode, ErrorDetails};
@@ -84,6 +87,18 @@ fn main() -> ExitCode {
         AdaptiveConsistency,
         BestOfN,
         Judge,
+        TreeOfThoughts,
+        Search,
+        Generator,
+        Evaluator,
+        ThoughtPrompts,
+        PromptPreset,
+        SelfRefine,
+        Keep,
+        AdaptiveAllocation,
+        Estimate,
+        Rung,
+        NativeReasoning,
         Sampling,
         Prompting,
         Exemplar,
