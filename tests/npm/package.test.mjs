@@ -328,5 +328,5 @@ test("tree of thoughts and self-refine run from JavaScript against the real serv
   assert.deepEqual(kinds.slice(0, 2), ["draft", "critique"]);
   assert.ok(refine.branches.every((b, i) => i === 0 || b.parent === refine.branches[i - 1].id), "a chain");
   await assert.rejects(engine.run("x", { strategy: { kind: "treeOfThoughts", depth: 0 } }),
-    (error) => error.code === "invalid_config" && /treeOfThoughts\.depth/.test(error.message));
+    (error) => error.code === "invalid_config" && /strategy\.depth/.test(error.message));
 });
