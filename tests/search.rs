@@ -54,7 +54,12 @@ async fn beam_search_builds_a_pruned_tree_on_the_real_model() {
         proposals: 4,
         prompts: ThoughtPrompts::game24(),
         initial_state: Some(puzzle.to_string()),
-        sampling: Sampling { max_tokens: 80, temperature: Some(0.7), ..Sampling::default() },
+        sampling: Sampling {
+            max_tokens: 80,
+            temperature: Some(0.7),
+            seed: Some(11),
+            ..Sampling::default()
+        },
         evaluator: Evaluator::Value { samples: 1, max_tokens: 48 },
         ..TreeOfThoughts::default()
     };
