@@ -316,7 +316,8 @@ test("tree of thoughts and self-refine run from JavaScript against the real serv
   });
   const started = events.filter((e) => e.type === "branchStarted");
   assert.deepEqual(started.filter((e) => e.kind === "thought").length, 3, "three sampled steps");
-  assert.equal(events.filter((e) => e.type === "nodePruned").length, 2, "the beam of one keeps one");
+  // The beam of one keeps one (blank steps, if the small model writes any, are pruned too).
+  assert.equal(events.filter((e) => e.type === "nodePruned").length, 2);
   const answer = started.find((e) => e.kind === "sample");
   assert.ok(answer && answer.parent !== null, "the answer hangs under the kept step");
   assert.equal(tree.stop.kind, "completed");

@@ -107,6 +107,7 @@ fn strategy_for(strategy: &StrategyConfig, gold: &Gold) -> StrategyConfig {
         StrategyConfig::AdaptiveConsistency(s) => Some(&mut s.prompting),
         StrategyConfig::BestOfN(s) => Some(&mut s.prompting),
         StrategyConfig::SelfRefine(s) => Some(&mut s.prompting),
+        StrategyConfig::AdaptiveAllocation(s) => Some(&mut s.prompting),
         _ => None,
     };
     if let Some(prompting) = prompting {

@@ -9,6 +9,7 @@ mod args;
 mod eval;
 mod model;
 mod progress;
+mod strategies;
 
 use std::process::ExitCode;
 

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::Request;
+use crate::model::{Reasoning, Request};
 use crate::pricing::Pricing;
 
 /// Limits for one run. Every limit is optional; the default is unlimited.
@@ -126,6 +126,13 @@ const MIN_USEFUL_TOKENS: u64 = 16;
 /// Tokens reserved per choice for a request that sets no `max_tokens`.
 const DEFAULT_MAX_TOKENS: u64 = 1024;
 
+/// The price of `tier` in a cascade's price list; a tier past the last model is served by the
+/// last one (a cascade's last model answers every higher tier), so it is priced by it too.
+pub(crate) fn price_of(prices: &[Option<Pricing>], tier: u32) -> Option<Pricing> {
+    let last = prices.len().checked_sub(1)?;
+    prices.get((tier as usize).min(last)).copied().flatten()
+}
+
 /// Budget held back for branches in flight.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct Reservation {
@@ -163,19 +170,25 @@ impl Ledger {
         }
         let choices = u64::from(request.n.max(1));
         let prompt = request.estimated_prompt_tokens();
-        let asked = request.max_tokens.map_or(DEFAULT_MAX_TOKENS, u64::from);
+        // A thinking budget (Anthropic) is spent on top of the visible `max_tokens`.
+        let thinking = match request.reasoning {
+            Some(Reasoning::Budget { tokens }) => u64::from(tokens),
+            _ => 0,
+        };
+        let visible = request.max_tokens.map_or(DEFAULT_MAX_TOKENS, u64::from);
+        let asked = visible + thinking;
         let mut per_choice = asked;
         if let Some(max) = self.budget.max_tokens {
             let free =
                 max.saturating_sub(spent.total_tokens()).saturating_sub(self.reserved.tokens);
             let room = free.saturating_sub(prompt) / choices;
-            if room < MIN_USEFUL_TOKENS.min(asked) {
+            if room < thinking + MIN_USEFUL_TOKENS.min(visible) {
                 return Err(Limit::Tokens);
             }
             per_choice = per_choice.min(room);
         }
         let mut cost = 0.0;
-        if let Some(price) = self.prices.get(request.tier as usize).copied().flatten() {
+        if let Some(price) = price_of(&self.prices, request.tier) {
             let prompt_cost = prompt as f64 * price.input_per_mtok / 1e6;
             let per_token = price.max_output_per_token();
             if let Some(max) = self.budget.max_cost_usd {
@@ -183,7 +196,7 @@ impl Ledger {
                 if per_token > 0.0 {
                     let room = (free / (per_token * choices as f64)).floor();
                     // `room` is NaN when nothing is free and the rate is tiny: refuse then too.
-                    if room.is_nan() || room < MIN_USEFUL_TOKENS.min(asked) as f64 {
+                    if room.is_nan() || room < (thinking + MIN_USEFUL_TOKENS.min(visible)) as f64 {
                         return Err(Limit::Cost);
                     }
                     per_choice = per_choice.min(room as u64);
@@ -194,7 +207,8 @@ impl Ledger {
             cost = prompt_cost + per_token * (per_choice * choices) as f64;
         }
         if per_choice < asked {
-            request.max_tokens = Some(u32::try_from(per_choice).unwrap_or(u32::MAX));
+            let visible_room = per_choice.saturating_sub(thinking);
+            request.max_tokens = Some(u32::try_from(visible_room).unwrap_or(u32::MAX));
         }
         let reservation = Reservation { tokens: prompt + per_choice * choices, cost };
         self.reserved.tokens += reservation.tokens;
@@ -290,5 +304,30 @@ mod tests {
         let error = Budget::unlimited().max_cost_usd(f64::NAN).validate().unwrap_err();
         assert!(error.to_string().contains("budget.maxCostUsd"));
         assert!(Budget::unlimited().max_samples(0).validate().is_err());
+    }
+
+    #[test]
+    fn a_thinking_budget_is_reserved_on_top_of_the_visible_tokens() {
+        let thinking = |max_tokens: u32| {
+            let mut request = request(max_tokens);
+            request.reasoning = Some(Reasoning::Budget { tokens: 1000 });
+            request
+        };
+        let spent = Spend::default();
+        let mut tight = Ledger::new(Budget::unlimited().max_tokens(900), vec![None]);
+        assert_eq!(tight.admit(&mut thinking(100), &spent).map(drop), Err(Limit::Tokens));
+        let mut roomy = Ledger::new(Budget::unlimited().max_tokens(1100), vec![None]);
+        let mut shrunk = thinking(400);
+        let held = roomy.admit(&mut shrunk, &spent).unwrap();
+        let prompt = shrunk.estimated_prompt_tokens();
+        assert_eq!(shrunk.max_tokens, Some(u32::try_from(1100 - prompt - 1000).unwrap()));
+        assert_eq!(held.tokens, 1100, "prompt, thinking and the shrunk visible tokens");
+    }
+
+    #[test]
+    fn a_tier_past_the_last_model_is_priced_by_the_last_model() {
+        let (cheap, dear) = (Pricing::new(0.0, 0.0), Pricing::new(1.0, 2.0));
+        assert_eq!(price_of(&[Some(cheap), Some(dear)], 5), Some(dear));
+        assert_eq!(price_of(&[], 0), None);
     }
 }

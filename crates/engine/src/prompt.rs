@@ -149,6 +149,35 @@ Check the reasoning and the final answer carefully. Then rate how likely the sol
 on a scale from 0 (certainly wrong) to {max} (certainly right). Reply with a short justification \
 and a last line of the form \"Score: <number>\".";
 
+/// `template` with each `{name}` of `values` replaced, in one pass: text that a value brings in
+/// (a question that mentions `{answer}`, say) is never itself replaced. Unknown `{…}` stay as they
+/// are.
+pub(crate) fn render(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let (before, from_brace) = rest.split_at(open);
+        out.push_str(before);
+        let known = values.iter().find(|(name, _)| {
+            from_brace
+                .get(1..)
+                .is_some_and(|t| t.starts_with(name) && t[name.len()..].starts_with('}'))
+        });
+        match known {
+            Some((name, value)) => {
+                out.push_str(value);
+                rest = from_brace.get(name.len() + 2..).unwrap_or_default();
+            }
+            None => {
+                out.push('{');
+                rest = from_brace.get(1..).unwrap_or_default();
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Messages asking a judge to score one candidate solution.
 pub fn judge_messages(
     template: &str,
@@ -156,11 +185,9 @@ pub fn judge_messages(
     solution: &str,
     max_score: u32,
 ) -> Vec<Message> {
-    let prompt = template
-        .replace("{question}", question)
-        .replace("{solution}", solution)
-        .replace("{max}", &max_score.to_string());
-    vec![Message::user(prompt)]
+    let max = max_score.to_string();
+    let values = [("question", question), ("solution", solution), ("max", max.as_str())];
+    vec![Message::user(render(template, &values))]
 }
 
 /// The score a judge gave, scaled to [0, 1]: the number after the last "score", or else the last

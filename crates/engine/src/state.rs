@@ -200,6 +200,9 @@ impl RunState {
                 if id.0 as usize != self.nodes.len() {
                     return Err(bad(at, format!("node {id} started out of order")));
                 }
+                if let Some(writer) = written_by {
+                    self.existing(at, *writer)?;
+                }
                 if let Some(parent) = parent {
                     self.existing(at, *parent)?.children.push(*id);
                 }

@@ -121,7 +121,8 @@ impl StrategySettings {
                 "concurrency": concurrency, "sampling": sampling }),
             "nativeReasoning" => serde_json::json!({
                 "kind": "nativeReasoning", "reasoning": { "kind": "effort", "level": self.effort },
-                "sampling": { "maxTokens": self.max_tokens } }),
+                // Reasoning models spend hidden tokens before the answer: at least 4096.
+                "sampling": { "maxTokens": self.max_tokens.max(4096) } }),
             _ => serde_json::json!({ "kind": "chainOfThought", "sampling": sampling }),
         };
         serde_json::from_value(config).map_err(|e| e.to_string())

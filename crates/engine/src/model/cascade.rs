@@ -60,7 +60,7 @@ impl<A: Model, B: Model> Model for Cascade<A, B> {
             max_n: a.max_n.min(b.max_n),
             logprobs: a.logprobs && b.logprobs,
             streaming: a.streaming && b.streaming,
-            reasoning: a.reasoning || b.reasoning,
+            reasoning: a.reasoning && b.reasoning,
         }
     }
 

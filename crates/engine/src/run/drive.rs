@@ -306,7 +306,7 @@ impl<'r, M: Model> Run<'r, M> {
     }
 
     fn finish_node(&mut self, id: NodeId, (kind, tier): (NodeKind, u32), completion: Completion) {
-        let price = self.prices.get(tier as usize).copied().flatten();
+        let price = crate::budget::price_of(&self.prices, tier);
         let answers = kind.yields_answer();
         let answer = answers
             .then(|| self.parser.extract(&completion.text, completion.finish_reason))

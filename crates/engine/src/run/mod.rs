@@ -253,7 +253,10 @@ impl<M: Model> Runner<M> {
         self.cancel = cancel;
         self
     }
-    /// Sets the verifier that best-of-N uses with `judge: verifier`.
+    /// Sets the verifier: best-of-N's `judge: verifier`, the check that ends a depth-first tree
+    /// search (answers it scores below 0.5 are dead ends) and picks among a search's answers, and
+    /// self-refine's score for each version. Scores are read as higher-is-better, in [0, 1] by
+    /// convention.
     pub fn verifier(mut self, verifier: impl Verifier + 'static) -> Self {
         self.verifier = Some(Arc::new(verifier));
         self

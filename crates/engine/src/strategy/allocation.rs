@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::sampling::sample_plans;
 use super::self_consistency::VOTING_TEMPERATURE;
-use super::voting::{answered, record_vote};
+use super::voting::answered;
 use super::{Sampling, Strategy, StrategyConfig, ValidationContext};
 use crate::error::{Error, Result};
 use crate::event::{EventKind, NodeId, NodeKind, StopReason};
@@ -22,7 +22,7 @@ use crate::model::{Effort, Model, Reasoning};
 use crate::prompt::{Prompting, reasoning_messages};
 use crate::run::{Run, Step, Verdict};
 use crate::state::{NodeStatus, RunState};
-use crate::vote::{Ballot, Weighting, tally};
+use crate::vote::{Ballot, tally};
 
 /// How difficulty is estimated from a wave of samples.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -264,7 +264,9 @@ impl AdaptiveAllocation {
         }
         run.drive(plans, self.concurrency as usize, |journal, id| {
             if answered(journal.state(), id) {
-                record_vote(journal, Weighting::Uniform);
+                // The vote shown is the pool's: the one that decides.
+                let tallies = pool_tally(journal.state(), pool);
+                journal.tally(&tallies);
             }
             Step::Continue
         })

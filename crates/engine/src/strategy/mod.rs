@@ -60,8 +60,10 @@ pub trait Strategy: Serialize + MaybeSync {
     fn execute<M: Model>(&self, run: &mut Run<'_, M>) -> impl Future<Output = Verdict> + MaybeSend;
 }
 
-/// Scores a candidate answer for best-of-N (`judge: {"kind": "verifier"}`): unit tests, a checker,
-/// a reward model. Higher is better; `None` leaves the candidate unscored.
+/// Scores a candidate answer — unit tests, an exact checker, a reward model — for best-of-N
+/// (`judge: {"kind": "verifier"}`), tree search (accepting and choosing answers) and self-refine
+/// (keeping the best version). Higher is better, in [0, 1] by convention; `None` leaves the
+/// candidate unscored.
 pub trait Verifier: MaybeSend + MaybeSync {
     /// Scores `candidate` (its text and extracted answer) as an answer to `question`.
     fn score(&self, question: &str, candidate: &Node) -> Option<f64>;

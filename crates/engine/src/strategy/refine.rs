@@ -13,7 +13,7 @@ use super::{Sampling, Strategy, ValidationContext};
 use crate::error::{Error, Result};
 use crate::event::{NodeId, NodeKind, StopReason};
 use crate::model::{Message, Model, Request};
-use crate::prompt::{Prompting, parse_score, reasoning_messages};
+use crate::prompt::{Prompting, parse_score, reasoning_messages, render};
 use crate::run::{BranchPlan, Run, Step, Verdict};
 use crate::state::{NodeStatus, RunState};
 
@@ -131,12 +131,8 @@ impl Strategy for SelfRefine {
 impl SelfRefine {
     fn critique_plan(&self, state: &RunState, version: NodeId, question: &str) -> BranchPlan {
         let answer = state.node(version).map(|n| n.text.as_str()).unwrap_or_default();
-        let prompt = self
-            .critique_prompt
-            .as_deref()
-            .unwrap_or(DEFAULT_CRITIQUE_PROMPT)
-            .replace("{question}", question)
-            .replace("{answer}", answer);
+        let template = self.critique_prompt.as_deref().unwrap_or(DEFAULT_CRITIQUE_PROMPT);
+        let prompt = render(template, &[("question", question), ("answer", answer)]);
         BranchPlan {
             kind: NodeKind::Critique,
             parent: Some(version),
@@ -173,15 +169,14 @@ impl SelfRefine {
         }
     }
 
-    /// Scores `version`: the verifier's score if there is a verifier, else the critique's.
+    /// Scores `version`: with a verifier, by the verifier alone (its scale and the critique's
+    /// must not be mixed); else by the critique's own score.
     fn score<M: Model>(&self, run: &mut Run<'_, M>, version: NodeId, critique: NodeId) {
         let question = &run.task().question;
-        let verified = run.verifier().and_then(|verifier| {
-            let node = run.state().node(version)?;
-            verifier.score(question, node)
-        });
-        let (score, by) = match verified {
-            Some(score) => (Some(score), None),
+        let (score, by) = match run.verifier() {
+            Some(verifier) => {
+                (run.state().node(version).and_then(|node| verifier.score(question, node)), None)
+            }
             None => {
                 let review = run.state().node(critique).map(|n| n.text.as_str());
                 (review.and_then(|text| parse_score(text, 10)), Some(critique))

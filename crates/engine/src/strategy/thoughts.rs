@@ -11,6 +11,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::prompt::render;
+
 /// Which built-in set of templates a search starts from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
@@ -147,14 +149,17 @@ impl Frame<'_> {
             if self.steps.is_empty() { "(none yet)".to_owned() } else { self.steps.join("\n") };
         let numbered: Vec<String> =
             candidates.iter().enumerate().map(|(i, c)| format!("{}. {c}", i + 1)).collect();
-        template
-            .replace("{question}", self.question)
-            .replace("{initial}", self.initial)
-            .replace("{instruction}", self.instruction)
-            .replace("{state}", &self.state())
-            .replace("{steps}", &steps)
-            .replace("{k}", &k.to_string())
-            .replace("{candidates}", &numbered.join("\n"))
+        let (state, k, candidates) = (self.state(), k.to_string(), numbered.join("\n"));
+        let values = [
+            ("question", self.question),
+            ("initial", self.initial),
+            ("instruction", self.instruction),
+            ("state", state.as_str()),
+            ("steps", steps.as_str()),
+            ("k", k.as_str()),
+            ("candidates", candidates.as_str()),
+        ];
+        render(template, &values)
     }
 }
 
@@ -191,15 +196,28 @@ fn strip_numbering(line: &str) -> &str {
     }
 }
 
-/// A state's value from an evaluation's text: the last of `sure` (1), `likely` (0.5) or
-/// `impossible` (0) it names; `None` when it names none.
+/// A state's value from an evaluation's text: the last verdict word it writes — `sure` (1),
+/// `likely` (0.5), `impossible` or `unlikely` (0) — as a whole word, skipping negated ones
+/// ("not sure"); `None` when it gives none.
 pub(crate) fn parse_value(text: &str) -> Option<f64> {
     let lower = text.to_ascii_lowercase();
-    [("sure", 1.0), ("likely", 0.5), ("impossible", 0.0)]
-        .into_iter()
-        .filter_map(|(word, value)| lower.rfind(word).map(|at| (at, value)))
-        .max_by_key(|(at, _)| *at)
-        .map(|(_, value)| value)
+    let words: Vec<&str> =
+        lower.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| !w.is_empty()).collect();
+    let mut verdict = None;
+    let mut previous = "";
+    for word in words {
+        let value = match word {
+            "sure" => Some(1.0),
+            "likely" => Some(0.5),
+            "impossible" | "unlikely" => Some(0.0),
+            _ => None,
+        };
+        if let Some(value) = value.filter(|_| previous != "not") {
+            verdict = Some(value);
+        }
+        previous = word;
+    }
+    verdict
 }
 
 /// The candidate (0-based) a vote chose: the number after the last "best choice is", or else the
@@ -255,6 +273,14 @@ mod tests {
         assert_eq!(parse_value("It is not sure... I think it is impossible"), Some(0.0));
         assert_eq!(parse_value("Likely."), Some(0.5));
         assert_eq!(parse_value("no idea"), None);
+        assert_eq!(parse_value("I am not sure. Unlikely."), Some(0.0));
+        assert_eq!(parse_value("Let me measure: likely"), Some(0.5));
+        assert_eq!(
+            frame(&[]).fill("{question} {steps}", 0, &[]),
+            "Make 24 from 4 4 6 8. (none yet)"
+        );
+        let sneaky = Frame { question: "Say {steps}", ..frame(&["a"]) };
+        assert_eq!(sneaky.fill("{question} / {steps}", 0, &[]), "Say {steps} / a", "one pass");
         assert_eq!(parse_choice("Option 1 is bad. The best choice is 3.", 4), Some(2));
         assert_eq!(parse_choice("The best choice is 9", 4), None);
         assert_eq!(parse_choice("I pick 2", 4), Some(1));

@@ -24,7 +24,7 @@ use crate::state::NodeStatus;
 mod scoring;
 mod search;
 
-use scoring::{step_texts, steps_to, value_scores, vote_scores};
+use scoring::{split, step_texts, steps_to, value_scores, vote_scores};
 
 /// How the tree is searched.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -265,7 +265,10 @@ impl TreeOfThoughts {
                     .map(|step| run.record_node(parent, NodeKind::Thought, "step", step, id))
                     .collect(),
                 _ if !text.trim().is_empty() => vec![id],
-                _ => Vec::new(),
+                _ => {
+                    Self::prune(run, id, "an empty step".to_owned());
+                    Vec::new()
+                }
             };
             if let Some(group) = groups.iter_mut().find(|(p, _)| *p == parent) {
                 group.1.extend(new_states);
@@ -382,32 +385,4 @@ impl TreeOfThoughts {
     fn prune<M: Model>(run: &mut Run<'_, M>, state: NodeId, reason: String) {
         run.journal().emit(EventKind::NodePruned { id: state, reason });
     }
-}
-
-/// One plan per `max_n` choices, `count` choices in all, numbered from 1 when more than one.
-fn split(
-    kind: NodeKind,
-    parent: Option<NodeId>,
-    label: &str,
-    request: Request,
-    count: u32,
-    max_n: u32,
-) -> Vec<BranchPlan> {
-    let per_request = max_n.max(1);
-    let mut plans = Vec::new();
-    let mut done = 0;
-    while done < count {
-        let n = per_request.min(count - done);
-        let mut request = request.clone().n(n);
-        request.seed = request.seed.map(|s| s.wrapping_add(u64::from(done)));
-        plans.push(BranchPlan {
-            kind,
-            parent,
-            label: label.to_owned(),
-            first_number: (count > 1).then_some(done + 1),
-            request,
-        });
-        done += n;
-    }
-    plans
 }

@@ -61,6 +61,9 @@ fn a_cascade_escalates_to_the_stronger_model_only_on_disagreement() {
     let state = ran.state();
     let costly = state.nodes.iter().filter(|n| n.cost_usd.is_some_and(|c| c > 0.0)).count();
     assert_eq!(costly, 2, "only the two large-model samples cost anything");
+    let shown =
+        state.standings.iter().map(|s| (s.answer.key.as_str(), s.votes)).collect::<Vec<_>>();
+    assert_eq!(shown, [("8", 2)], "the vote shown is the one that decides");
 }
 
 fn run_cascade(
@@ -107,6 +110,37 @@ fn a_strategy_rung_answers_when_the_votes_split() {
     assert_eq!(decisions(&ran), ["switch to selfConsistency"]);
     assert_eq!(ran.answer(), Some("5"));
     assert_eq!(model.calls(), 7);
+}
+
+#[test]
+fn a_tree_search_rung_answers_from_its_own_tree() {
+    use crate::strategy::{Search, TreeOfThoughts};
+    let model = ScriptedModel::from_fn(|call| {
+        let prompt = &call.request.messages.last().unwrap().content;
+        if prompt.contains("Propose") {
+            return Reply::text("add them");
+        }
+        if prompt.contains("Partial solution") {
+            return Reply::text("sure");
+        }
+        if prompt.contains("Using these steps") {
+            return Reply::text("The answer is: 9");
+        }
+        Reply::text(format!("The answer is: {}", call.index))
+    });
+    let tree = TreeOfThoughts {
+        search: Search::DepthFirst { threshold: 0.5, max_states: 3 },
+        depth: 1,
+        ..TreeOfThoughts::default()
+    };
+    let strategy = AdaptiveAllocation {
+        ladder: vec![Rung::Strategy { strategy: Box::new(StrategyConfig::TreeOfThoughts(tree)) }],
+        ..AdaptiveAllocation::default()
+    };
+    let ran = run(&model, &strategy, &number_task());
+    assert_eq!(ran.answer(), Some("9"), "not a first-wave sample");
+    let chosen = ran.state().node(ran.outcome.chosen.unwrap()).unwrap().clone();
+    assert_eq!(chosen.label, "answer");
 }
 
 #[test]

@@ -18,6 +18,7 @@ pub(super) async fn beam<M: Model>(
     run: &mut Run<'_, M>,
     width: usize,
 ) -> Verdict {
+    let first = run.state().nodes.len();
     let mut frontier: Vec<Option<NodeId>> = vec![None];
     for _ in 0..tot.depth {
         let groups = tot.expand(run, &frontier).await;
@@ -41,7 +42,7 @@ pub(super) async fn beam<M: Model>(
     if !run.is_stopped() {
         tot.answer(run, &frontier).await;
     }
-    choose(run.state())
+    choose(run.state(), first)
 }
 
 /// Depth-first search: the best state first, states below `threshold` pruned, a backtrack from
@@ -52,6 +53,7 @@ pub(super) async fn depth_first<M: Model>(
     threshold: f64,
     max_states: u32,
 ) -> Verdict {
+    let first = run.state().nodes.len();
     let mut stack: Vec<Option<NodeId>> = vec![None];
     let mut expanded = 0;
     while let Some(state) = stack.pop() {
@@ -77,9 +79,11 @@ pub(super) async fn depth_first<M: Model>(
             break;
         }
         let ranked = rank(&fresh, |id| scores.get(&id).copied());
+        // A state no evaluation gave a verdict on is not judged: it stays, ranked by NO_VERDICT.
+        let weak = |id: NodeId, score: f64| scores.contains_key(&id) && score < threshold;
         let viable: Vec<NodeId> =
-            ranked.iter().filter(|(_, score)| *score >= threshold).map(|&(id, _)| id).collect();
-        for &(id, score) in ranked.iter().filter(|(_, score)| *score < threshold) {
+            ranked.iter().filter(|&&(id, score)| !weak(id, score)).map(|&(id, _)| id).collect();
+        for &(id, score) in ranked.iter().filter(|&&(id, score)| weak(id, score)) {
             let reason = format!("below the threshold {threshold:.2}: score {score:.2}");
             TreeOfThoughts::prune(run, id, reason);
         }
@@ -88,14 +92,14 @@ pub(super) async fn depth_first<M: Model>(
         }
         stack.extend(viable.into_iter().rev().map(Some));
     }
-    let answered = run.state().nodes.iter().any(|n| n.kind == NodeKind::Sample);
+    let answered = run.state().nodes.iter().skip(first).any(|n| n.kind == NodeKind::Sample);
     if !answered && !run.is_stopped() {
         // The search ran out of states without reaching the depth: answer from the deepest,
         // best-scored state it kept, rather than from nothing.
-        let best = best_open_state(run.state());
+        let best = best_open_state(run.state(), first);
         tot.answer(run, &[best]).await;
     }
-    choose(run.state())
+    choose(run.state(), first)
 }
 
 /// States best first (unscored ones at [`NO_VERDICT`]); ties go to the earlier state.
@@ -127,14 +131,17 @@ fn resume<M: Model>(run: &mut Run<'_, M>, from: Option<NodeId>, stack: &[Option<
     TreeOfThoughts::backtrack(run, from, to);
 }
 
-/// The deepest unpruned state, best-scored among equals; `None` (the root) when there is none.
-fn best_open_state(state: &RunState) -> Option<NodeId> {
+/// The deepest state of this search (nodes from `first`) neither pruned nor backed out of,
+/// best-scored among equals; `None` (the root) when there is none.
+fn best_open_state(state: &RunState, first: usize) -> Option<NodeId> {
     let depth = |id: NodeId| steps_to(state, Some(id)).len();
+    let dead_end = |id: NodeId| state.backtracks.iter().any(|(from, _)| *from == id);
     state
         .nodes
         .iter()
+        .skip(first)
         .filter(|n| n.kind == NodeKind::Thought && n.status == NodeStatus::Done)
-        .filter(|n| n.pruned.is_none())
+        .filter(|n| n.pruned.is_none() && !dead_end(n.id))
         .max_by(|a, b| {
             let score = |n: &crate::state::Node| n.score.unwrap_or(NO_VERDICT);
             depth(a.id).cmp(&depth(b.id)).then(score(a).total_cmp(&score(b))).then(b.id.cmp(&a.id))
@@ -142,9 +149,11 @@ fn best_open_state(state: &RunState) -> Option<NodeId> {
         .map(|n| n.id)
 }
 
-/// The answer to return: among finished answer nodes, the verifier's best, then the one under
-/// the best-scored state, then the one whose answer has most votes, then the earliest.
-fn choose(state: &RunState) -> Verdict {
+/// The answer to return: among this search's finished answer nodes (from node `first`: a search
+/// run as a rung of another strategy ignores what came before it), the verifier's best, then
+/// the one under the best-scored state, then the one whose answer has most votes, then the
+/// earliest.
+fn choose(state: &RunState, first: usize) -> Verdict {
     let votes = current_tally(state, Weighting::Uniform);
     let support = |id: NodeId| votes.iter().find(|t| t.nodes.contains(&id)).map_or(0, |t| t.votes);
     let leaf_score = |parent: Option<NodeId>| {
@@ -153,6 +162,7 @@ fn choose(state: &RunState) -> Verdict {
     let best = state
         .nodes
         .iter()
+        .skip(first)
         .filter(|n| n.kind == NodeKind::Sample && n.status == NodeStatus::Done)
         .max_by(|a, b| {
             let verified = |n: &crate::state::Node| n.score.unwrap_or(f64::NEG_INFINITY);
