@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::event::NodeKind;
+use crate::event::{NodeId, NodeKind};
 use crate::model::{Message, Reasoning, Request};
 use crate::run::BranchPlan;
 
@@ -86,19 +86,34 @@ pub(crate) fn sample_plans(
     max_n: u32,
     logprobs: bool,
 ) -> Vec<BranchPlan> {
+    let request = sampling.request(messages.to_vec(), default_temperature, 0).logprobs(logprobs);
+    let node = (NodeKind::Sample, None, "sample");
+    choice_plans(node, &request, (first, count), max_n, true)
+}
+
+/// Plans choices `first .. first + count` of `request` as `(kind, parent, label)` nodes, packing
+/// up to `max_n` choices per request. Choice `i` samples with seed `seed + i`; when `numbered`,
+/// its label is `{label} {i + 1}`.
+pub(crate) fn choice_plans(
+    (kind, parent, label): (NodeKind, Option<NodeId>, &str),
+    request: &Request,
+    (first, count): (u32, u32),
+    max_n: u32,
+    numbered: bool,
+) -> Vec<BranchPlan> {
     let per_request = max_n.max(1);
     let mut plans = Vec::new();
     let mut index = first;
     let end = first.saturating_add(count);
     while index < end {
         let n = per_request.min(end - index);
-        let request =
-            sampling.request(messages.to_vec(), default_temperature, index).n(n).logprobs(logprobs);
+        let mut request = request.clone().n(n);
+        request.seed = request.seed.map(|s| s.wrapping_add(u64::from(index)));
         plans.push(BranchPlan {
-            kind: NodeKind::Sample,
-            parent: None,
-            label: "sample".to_owned(),
-            first_number: Some(index + 1),
+            kind,
+            parent,
+            label: label.to_owned(),
+            first_number: numbered.then_some(index + 1),
             request,
         });
         index += n;

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::sampling::choice_plans;
 use super::thoughts::{Frame, ThoughtPrompts, proposed_steps};
 use super::{Sampling, Strategy, ValidationContext};
 use crate::error::{Error, Result};
@@ -24,7 +25,7 @@ use crate::state::NodeStatus;
 mod scoring;
 mod search;
 
-use scoring::{split, step_texts, steps_to, value_scores, vote_scores};
+use scoring::{step_texts, steps_to, value_scores, vote_scores};
 
 /// How the tree is searched.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -385,4 +386,16 @@ impl TreeOfThoughts {
     fn prune<M: Model>(run: &mut Run<'_, M>, state: NodeId, reason: String) {
         run.journal().emit(EventKind::NodePruned { id: state, reason });
     }
+}
+
+/// `count` choices of `request` as `kind` nodes under `parent`, numbered when more than one.
+fn split(
+    kind: NodeKind,
+    parent: Option<NodeId>,
+    label: &str,
+    request: Request,
+    count: u32,
+    max_n: u32,
+) -> Vec<BranchPlan> {
+    choice_plans((kind, parent, label), &request, (0, count), max_n, count > 1)
 }

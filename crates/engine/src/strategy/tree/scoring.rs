@@ -1,10 +1,7 @@
-//! How a tree search reads and grows its own tree: the steps on the path to a state, the scores
-//! of new states from their value evaluations or their siblings' votes, and multi-choice calls
-//! split into requests the model can take.
+//! How a tree search reads its own tree: the steps on the path to a state, and the scores of
+//! new states from their value evaluations or their siblings' votes.
 
 use crate::event::{NodeId, NodeKind};
-use crate::model::Request;
-use crate::run::BranchPlan;
 use crate::state::{NodeStatus, RunState};
 use crate::strategy::thoughts::{parse_choice, parse_value};
 
@@ -86,32 +83,4 @@ pub(super) fn vote_scores(
     }
     let total = f64::from(samples.max(cast));
     states.iter().zip(counts).map(|(&id, votes)| (id, f64::from(votes) / total, None)).collect()
-}
-
-/// One plan per `max_n` choices, `count` choices in all, numbered from 1 when more than one.
-pub(super) fn split(
-    kind: NodeKind,
-    parent: Option<NodeId>,
-    label: &str,
-    request: Request,
-    count: u32,
-    max_n: u32,
-) -> Vec<BranchPlan> {
-    let per_request = max_n.max(1);
-    let mut plans = Vec::new();
-    let mut done = 0;
-    while done < count {
-        let n = per_request.min(count - done);
-        let mut request = request.clone().n(n);
-        request.seed = request.seed.map(|s| s.wrapping_add(u64::from(done)));
-        plans.push(BranchPlan {
-            kind,
-            parent,
-            label: label.to_owned(),
-            first_number: (count > 1).then_some(done + 1),
-            request,
-        });
-        done += n;
-    }
-    plans
 }
