@@ -49,4 +49,11 @@ impl Model for CliModel {
             Self::Builtin(model) => model.id(),
         }
     }
+
+    fn thinking_tokens(&self, request: &Request) -> u64 {
+        match self {
+            Self::Remote(model) => model.thinking_tokens(request),
+            Self::Builtin(model) => model.thinking_tokens(request),
+        }
+    }
 }

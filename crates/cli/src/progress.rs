@@ -44,12 +44,12 @@ pub(crate) fn describe(event: &Event, labels: &mut HashMap<NodeId, String>) -> O
             usage.completion_tokens + usage.reasoning_tokens,
             one_line(text.rsplit("\n\n").next().unwrap_or(text), 60),
         ),
-        EventKind::BranchRetried { id, attempt, error, delay_ms } => format!(
+        EventKind::BranchRetried { id, attempt, error, delay_ms, .. } => format!(
             "{at}  ↻ {}  attempt {attempt} in {:.1}s after: {error}",
             labels.get(id).map_or("node", String::as_str),
             *delay_ms as f64 / 1000.0
         ),
-        EventKind::Error { id, error } => format!(
+        EventKind::Error { id, error, .. } => format!(
             "{at}  ✗ {}  {error}",
             id.and_then(|id| labels.get(&id)).map_or("run", String::as_str)
         ),

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::{Reasoning, Request};
+use crate::model::{Reasoning, Request, Usage};
 use crate::pricing::Pricing;
 
 /// Limits for one run. Every limit is optional; the default is unlimited.
@@ -113,6 +113,26 @@ pub struct Spend {
 }
 
 impl Spend {
+    /// Adds what one call consumed.
+    pub fn add(&mut self, usage: &Usage, cost_usd: Option<f64>) {
+        self.prompt_tokens = self.prompt_tokens.saturating_add(usage.prompt_tokens);
+        self.completion_tokens = self.completion_tokens.saturating_add(usage.completion_tokens);
+        self.reasoning_tokens = self.reasoning_tokens.saturating_add(usage.reasoning_tokens);
+        if let Some(cost) = cost_usd {
+            self.cost_usd = Some(self.cost_usd.unwrap_or(0.0) + cost);
+        }
+    }
+
+    /// Takes back what [`Spend::add`] added (for a revised count).
+    pub fn remove(&mut self, usage: &Usage, cost_usd: Option<f64>) {
+        self.prompt_tokens = self.prompt_tokens.saturating_sub(usage.prompt_tokens);
+        self.completion_tokens = self.completion_tokens.saturating_sub(usage.completion_tokens);
+        self.reasoning_tokens = self.reasoning_tokens.saturating_sub(usage.reasoning_tokens);
+        if let (Some(total), Some(cost)) = (self.cost_usd, cost_usd) {
+            self.cost_usd = Some((total - cost).max(0.0));
+        }
+    }
+
     /// Prompt + completion + reasoning tokens.
     pub fn total_tokens(&self) -> u64 {
         self.prompt_tokens

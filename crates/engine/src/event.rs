@@ -182,6 +182,15 @@ pub enum EventKind {
         error: ModelError,
         /// The wait before the next attempt.
         delay_ms: u64,
+        /// What the voided attempt consumed, as far as the engine could count (its prompt, and
+        /// the tokens it streamed): spent all the same.
+        #[serde(default, skip_serializing_if = "Usage::is_zero")]
+        #[cfg_attr(feature = "typescript", ts(as = "Option<Usage>", optional))]
+        usage: Usage,
+        /// What that cost, when the model has a price.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "typescript", ts(optional))]
+        cost_usd: Option<f64>,
     },
     /// A node's model call completed.
     BranchFinished {
@@ -208,6 +217,24 @@ pub enum EventKind {
     BranchCancelled {
         /// The node.
         id: NodeId,
+        /// What it consumed before it was abandoned (its prompt, and the tokens it streamed).
+        #[serde(default, skip_serializing_if = "Usage::is_zero")]
+        #[cfg_attr(feature = "typescript", ts(as = "Option<Usage>", optional))]
+        usage: Usage,
+        /// What that cost, when the model has a price.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "typescript", ts(optional))]
+        cost_usd: Option<f64>,
+    },
+    /// A finished node's usage, revised: the provider learnt the exact count only after the
+    /// node finished (one choice of a request ends before the others; the usage comes last).
+    UsageRevised {
+        /// The node.
+        id: NodeId,
+        /// Everything the node consumed, replacing its usage so far.
+        usage: Usage,
+        /// Everything it cost, replacing its cost so far.
+        cost_usd: Option<f64>,
     },
     /// A node received a score (from a judge call, a verifier or an evaluator).
     NodeScored {
@@ -245,10 +272,16 @@ pub enum EventKind {
     },
     /// The vote after a new sample.
     VoteTallied {
-        /// Answers and their votes, best first.
+        /// The leading answers and their votes, best first: at most
+        /// [`MAX_STANDINGS`](crate::vote::MAX_STANDINGS), so that a run of thousands of distinct
+        /// answers keeps a trace that grows linearly.
         standings: Vec<Standing>,
         /// Samples with an answer counted so far.
         counted: u32,
+        /// Distinct answers in all (more than `standings` lists when the vote is spread wide).
+        #[serde(default)]
+        #[cfg_attr(feature = "typescript", ts(as = "Option<u32>", optional))]
+        answers: u32,
     },
     /// The run is stopping before doing all it could; in-flight branches will be cancelled.
     EarlyStop {
@@ -266,6 +299,14 @@ pub enum EventKind {
         id: Option<NodeId>,
         /// The failure.
         error: ModelError,
+        /// What the failed call consumed (its prompt, and the tokens it streamed).
+        #[serde(default, skip_serializing_if = "Usage::is_zero")]
+        #[cfg_attr(feature = "typescript", ts(as = "Option<Usage>", optional))]
+        usage: Usage,
+        /// What that cost, when the model has a price.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "typescript", ts(optional))]
+        cost_usd: Option<f64>,
     },
     /// The run ended.
     RunFinished {

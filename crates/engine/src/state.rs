@@ -67,9 +67,10 @@ pub struct Node {
     pub error: Option<ModelError>,
     /// How many times its model call was retried after a transient failure.
     pub retries: u32,
-    /// Tokens it used.
+    /// Tokens it used: every attempt of its call, including retried (voided), failed and
+    /// cancelled ones.
     pub usage: Usage,
-    /// Dollars it cost.
+    /// Dollars it cost (every attempt).
     pub cost_usd: Option<f64>,
     /// When it started (ms since the run started).
     pub started_ms: u64,
@@ -82,6 +83,16 @@ pub struct Node {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional))]
     pub written_by: Option<NodeId>,
+}
+
+impl Node {
+    /// Adds what one attempt of its call consumed.
+    fn consume(&mut self, usage: &Usage, cost_usd: Option<f64>) {
+        self.usage.add(usage);
+        if let Some(cost) = cost_usd {
+            self.cost_usd = Some(self.cost_usd.unwrap_or(0.0) + cost);
+        }
+    }
 }
 
 /// A run-level failure record.
@@ -241,11 +252,13 @@ impl RunState {
                     Channel::Reasoning => node.reasoning.push_str(text),
                 }
             }
-            EventKind::BranchRetried { id, .. } => {
+            EventKind::BranchRetried { id, usage, cost_usd, .. } => {
                 let node = self.running(at, *id)?;
                 node.text.clear();
                 node.reasoning.clear();
                 node.retries = node.retries.saturating_add(1);
+                node.consume(usage, *cost_usd);
+                self.spend.add(usage, *cost_usd);
             }
             EventKind::BranchFinished {
                 id,
@@ -266,20 +279,27 @@ impl RunState {
                 node.answer.clone_from(answer);
                 node.mean_logprob = *mean_logprob;
                 node.confidence = *confidence;
-                node.usage = *usage;
-                node.cost_usd = *cost_usd;
+                node.consume(usage, *cost_usd);
                 node.finished_ms = Some(event.at_ms);
-                self.spend.prompt_tokens += usage.prompt_tokens;
-                self.spend.completion_tokens += usage.completion_tokens;
-                self.spend.reasoning_tokens += usage.reasoning_tokens;
-                if let Some(cost) = cost_usd {
-                    self.spend.cost_usd = Some(self.spend.cost_usd.unwrap_or(0.0) + cost);
-                }
+                self.spend.add(usage, *cost_usd);
             }
-            EventKind::BranchCancelled { id } => {
+            EventKind::BranchCancelled { id, usage, cost_usd } => {
                 let node = self.running(at, *id)?;
                 node.status = NodeStatus::Cancelled;
                 node.finished_ms = Some(event.at_ms);
+                node.consume(usage, *cost_usd);
+                self.spend.add(usage, *cost_usd);
+            }
+            EventKind::UsageRevised { id, usage, cost_usd } => {
+                let node = match self.nodes.get_mut(id.0 as usize) {
+                    Some(node) if node.status == NodeStatus::Done => node,
+                    Some(_) => return Err(bad(at, format!("node {id} is not done"))),
+                    None => return Err(bad(at, format!("node {id} does not exist"))),
+                };
+                self.spend.remove(&node.usage, node.cost_usd);
+                node.usage = *usage;
+                node.cost_usd = *cost_usd;
+                self.spend.add(usage, *cost_usd);
             }
             EventKind::NodeScored { id, score, by } => {
                 if let Some(judge) = by {
@@ -313,13 +333,15 @@ impl RunState {
             EventKind::VoteTallied { standings, .. } => self.standings.clone_from(standings),
             EventKind::EarlyStop { reason } => self.early_stop = Some(reason.clone()),
             EventKind::BudgetSpent { .. } => {}
-            EventKind::Error { id, error } => {
+            EventKind::Error { id, error, usage, cost_usd } => {
                 if let Some(id) = id {
                     let node = self.running(at, *id)?;
                     node.status = NodeStatus::Failed;
                     node.error = Some(error.clone());
                     node.finished_ms = Some(event.at_ms);
+                    node.consume(usage, *cost_usd);
                 }
+                self.spend.add(usage, *cost_usd);
                 self.errors.push(RunError { id: *id, error: error.clone() });
             }
             EventKind::RunFinished { outcome } => self.outcome = Some(outcome.clone()),

@@ -27,6 +27,10 @@ pub enum Weighting {
     Confidence,
 }
 
+/// The most standings a `voteTallied` event lists (the leaders): a vote over thousands of
+/// distinct answers would otherwise make every event, and the trace, grow with the run.
+pub const MAX_STANDINGS: usize = 16;
+
 /// The weight of a sample whose signal is missing (no logprobs returned, no confidence stated):
 /// neither trusted nor distrusted.
 pub const NEUTRAL_WEIGHT: f64 = 0.5;

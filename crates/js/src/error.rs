@@ -36,6 +36,8 @@ pub enum ErrorCode {
     Server,
     /// The provider rejected the request as malformed.
     InvalidRequest,
+    /// The model or endpoint does not exist (HTTP 404).
+    NotFound,
     /// The provider's response could not be understood.
     Protocol,
     /// A model call failed otherwise.
@@ -57,6 +59,7 @@ impl ErrorCode {
             Self::Timeout => "TimeoutError",
             Self::Server => "ServerError",
             Self::InvalidRequest => "InvalidRequestError",
+            Self::NotFound => "NotFoundError",
             Self::Protocol => "ProtocolError",
             Self::ModelFailed => "ModelError",
         }
@@ -76,6 +79,7 @@ impl ErrorCode {
             Self::Timeout => "timeout",
             Self::Server => "server",
             Self::InvalidRequest => "invalid_request",
+            Self::NotFound => "not_found",
             Self::Protocol => "protocol",
             Self::ModelFailed => "model_failed",
         }
@@ -88,6 +92,7 @@ impl From<ModelErrorKind> for ErrorCode {
             ModelErrorKind::RateLimited => Self::RateLimited,
             ModelErrorKind::Auth => Self::Auth,
             ModelErrorKind::InvalidRequest => Self::InvalidRequest,
+            ModelErrorKind::NotFound => Self::NotFound,
             ModelErrorKind::Server => Self::Server,
             ModelErrorKind::Network => Self::Network,
             ModelErrorKind::Timeout => Self::Timeout,

@@ -57,6 +57,13 @@ impl<T: Transport> Model for AnyModel<T> {
             Self::Anthropic(model) => model.id(),
         }
     }
+
+    fn thinking_tokens(&self, request: &Request) -> u64 {
+        match self {
+            Self::OpenAi(model) => model.thinking_tokens(request),
+            Self::Anthropic(model) => model.thinking_tokens(request),
+        }
+    }
 }
 
 fn box_stream<'a, S>(stream: S) -> BoxStream<'a, S::Item>

@@ -183,7 +183,7 @@ impl LiveRun {
                     branch.status.set(NodeStatus::Done);
                 }
             }
-            EventKind::BranchCancelled { id } => {
+            EventKind::BranchCancelled { id, .. } => {
                 if let Some(branch) = self.branch(*id) {
                     branch.finished_ms.set(Some(event.at_ms));
                     branch.status.set(NodeStatus::Cancelled);
@@ -220,7 +220,7 @@ impl LiveRun {
             EventKind::VoteTallied { standings, .. } => self.standings.set(standings.clone()),
             EventKind::EarlyStop { reason } => self.early_stop.set(Some(reason.clone())),
             EventKind::BudgetSpent { spent } => self.spend.set(*spent),
-            EventKind::Error { id: Some(id), error } => {
+            EventKind::Error { id: Some(id), error, .. } => {
                 if let Some(branch) = self.branch(*id) {
                     branch.note.set(Some(error.to_string()));
                     branch.finished_ms.set(Some(event.at_ms));

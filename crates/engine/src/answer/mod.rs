@@ -24,6 +24,38 @@ pub struct Answer {
     pub key: String,
 }
 
+/// The longest answer text (and vote key) kept, in characters. Answers travel in every vote
+/// event; a model that "answers" with a megabyte of text must not make each of them a megabyte.
+pub const MAX_ANSWER_CHARS: usize = 200;
+
+impl Answer {
+    /// This answer with its text cut to [`MAX_ANSWER_CHARS`] (marked `…`), and its key cut the
+    /// same way but ending in a hash of the whole key, so that two long answers that differ only
+    /// after the cut still vote apart.
+    pub fn bounded(self) -> Self {
+        let cut = |text: &str| text.char_indices().nth(MAX_ANSWER_CHARS).map(|(at, _)| at);
+        let text = match cut(&self.text) {
+            Some(at) => format!("{}…", self.text.get(..at).unwrap_or_default()),
+            None => self.text,
+        };
+        let key = match cut(&self.key) {
+            Some(at) => {
+                format!("{}…#{:016x}", self.key.get(..at).unwrap_or_default(), fnv1a(&self.key))
+            }
+            None => self.key,
+        };
+        Self { text, key }
+    }
+}
+
+/// FNV-1a, 64 bits: a stable hash for cut vote keys (std's hasher may change between releases,
+/// and a key must mean the same in a trace replayed later). Written out because it is four lines.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// How to find the final answer in a completion. Serializable: JS sends it as
 /// `{"kind": "number"}`, `{"kind": "choice", "letters": "ABCD"}`, `{"kind": "regex", "pattern": …}`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -127,6 +159,10 @@ impl AnswerParser {
     /// The final answer in `text`, or `None` when there is no clear one. `finish` says whether the
     /// text ended normally: fallbacks that would guess are not used on truncated text.
     pub fn extract(&self, text: &str, finish: FinishReason) -> Option<Answer> {
+        self.extract_unbounded(text, finish).map(Answer::bounded)
+    }
+
+    fn extract_unbounded(&self, text: &str, finish: FinishReason) -> Option<Answer> {
         let ended_normally = finish == FinishReason::Stop;
         match &self.extractor {
             Extractor::Auto => match marked(text) {

@@ -105,3 +105,16 @@ fn lowercase_article_is_not_a_choice() {
     let choice = Extractor::Choice { letters: "ABCD".into() };
     assert_eq!(extract(&choice, "The answer is a tricky one: (b)").as_deref(), Some("B"));
 }
+
+#[test]
+fn a_megabyte_answer_is_cut_and_long_answers_that_differ_late_still_vote_apart() {
+    let parser = Extractor::AnswerIs.compile().unwrap();
+    let long = |tail: &str| format!("The answer is: {}{tail}", "word ".repeat(200_000));
+    let a = parser.extract(&long("alpha"), FinishReason::Stop).unwrap();
+    let b = parser.extract(&long("beta"), FinishReason::Stop).unwrap();
+    assert!(a.text.chars().count() <= MAX_ANSWER_CHARS + 1 && a.text.ends_with('…'));
+    assert!(a.key.len() < 2 * MAX_ANSWER_CHARS);
+    assert_ne!(a.key, b.key, "the hash of the whole key keeps them apart");
+    let short = parser.extract("The answer is: Canberra.", FinishReason::Stop).unwrap();
+    assert_eq!(short.clone().bounded(), short, "short answers are untouched");
+}

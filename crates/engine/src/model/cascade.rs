@@ -68,6 +68,13 @@ impl<A: Model, B: Model> Model for Cascade<A, B> {
         &self.id
     }
 
+    fn thinking_tokens(&self, request: &Request) -> u64 {
+        match Self::route(request.clone()) {
+            (request, true) => self.first.thinking_tokens(&request),
+            (request, false) => self.then.thinking_tokens(&request),
+        }
+    }
+
     fn tiers(&self) -> u32 {
         1 + self.then.tiers()
     }

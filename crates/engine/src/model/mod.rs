@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::compat::{MaybeSend, MaybeSync};
 
 pub use cascade::Cascade;
-pub use error::{ModelError, ModelErrorKind};
+pub use error::{MAX_MESSAGE_CHARS, ModelError, ModelErrorKind};
 pub use request::{Effort, Message, Reasoning, Request, Role};
 pub use response::{Channel, Chunk, Completion, FinishReason, Response, TokenLogprob, Usage};
 
@@ -76,6 +76,18 @@ pub trait Model: MaybeSend + MaybeSync {
         ""
     }
 
+    /// The most reasoning tokens one choice of `request` may spend on top of its `max_tokens`:
+    /// what budgets reserve and what the engine lets a choice stream before it cuts it. The
+    /// default is a thinking budget's own size (and nothing for effort levels, which OpenAI
+    /// counts within `max_tokens`); providers that round a budget up, or turn an effort level
+    /// into a budget, say so here.
+    fn thinking_tokens(&self, request: &Request) -> u64 {
+        match request.reasoning {
+            Some(Reasoning::Budget { tokens }) => u64::from(tokens),
+            _ => 0,
+        }
+    }
+
     /// How many models answer through this one, cheapest first: 1, except for a [`Cascade`],
     /// whose requests pick one with [`Request::tier`].
     fn tiers(&self) -> u32 {
@@ -126,6 +138,9 @@ macro_rules! forward_model {
             }
             fn id(&self) -> &str {
                 (**self).id()
+            }
+            fn thinking_tokens(&self, request: &Request) -> u64 {
+                (**self).thinking_tokens(request)
             }
             fn tiers(&self) -> u32 {
                 (**self).tiers()

@@ -39,6 +39,11 @@ impl Usage {
             .saturating_add(self.reasoning_tokens)
     }
 
+    /// Whether nothing was used (the default of optional usage fields in events).
+    pub fn is_zero(&self) -> bool {
+        *self == Self::default()
+    }
+
     /// Adds another usage to this one.
     pub fn add(&mut self, other: &Usage) {
         self.prompt_tokens = self.prompt_tokens.saturating_add(other.prompt_tokens);
@@ -154,6 +159,16 @@ pub enum Chunk {
         choice: u32,
         /// Why.
         error: super::ModelError,
+    },
+    /// One choice is complete while others may still be generating: its node finishes now, so
+    /// a run stopped before the whole request ends keeps it. The final [`Chunk::Done`] still
+    /// lists this choice (its usage there, when it differs, replaces this one's: providers often
+    /// learn exact counts only at the end).
+    Finished {
+        /// The choice.
+        choice: u32,
+        /// Its completion.
+        completion: Completion,
     },
     /// The whole response; always the last item of a successful stream.
     Done(Response),

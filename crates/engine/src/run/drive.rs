@@ -16,7 +16,9 @@ use super::{Journal, Run};
 use crate::budget::{Limit, Reservation};
 use crate::compat::{BoxStream, MaybeSend};
 use crate::event::{EventKind, NodeId, NodeKind, StopReason};
-use crate::model::{Chunk, Completion, Model, ModelError, ModelErrorKind, Request, Response};
+use crate::model::{
+    Chunk, Completion, Model, ModelError, ModelErrorKind, Request, Response, Usage,
+};
 use crate::prompt::parse_confidence;
 
 /// One model call to make: the node(s) it creates and the request. A request with `n` choices
@@ -185,6 +187,8 @@ impl<'r, M: Model> Run<'r, M> {
                             attempt,
                             error,
                             delay_ms,
+                            usage: Usage::default(),
+                            cost_usd: None,
                         });
                     }
                     continue;
@@ -196,10 +200,16 @@ impl<'r, M: Model> Run<'r, M> {
                         && !flight.failed.contains(&id)
                     {
                         flight.failed.push(id);
-                        self.journal.emit(EventKind::Error { id: Some(id), error });
+                        self.journal.emit(EventKind::Error {
+                            id: Some(id),
+                            error,
+                            usage: Usage::default(),
+                            cost_usd: None,
+                        });
                     }
                     continue;
                 }
+                Some(Ok(Chunk::Finished { .. })) => continue,
                 Some(Ok(Chunk::Done(response))) => {
                     self.settle(flights.get_mut(key).and_then(Option::take), Ok(response))
                 }
@@ -286,7 +296,12 @@ impl<'r, M: Model> Run<'r, M> {
                                 ModelErrorKind::Protocol,
                                 format!("the response had no completion for node {id}"),
                             );
-                            self.journal.emit(EventKind::Error { id: Some(id), error });
+                            self.journal.emit(EventKind::Error {
+                                id: Some(id),
+                                error,
+                                usage: Usage::default(),
+                                cost_usd: None,
+                            });
                         }
                     }
                 }
@@ -298,7 +313,12 @@ impl<'r, M: Model> Run<'r, M> {
                     fatal = Some(error.clone());
                 }
                 for &id in flight.nodes.iter().filter(|id| !flight.failed.contains(id)) {
-                    self.journal.emit(EventKind::Error { id: Some(id), error: error.clone() });
+                    self.journal.emit(EventKind::Error {
+                        id: Some(id),
+                        error: error.clone(),
+                        usage: Usage::default(),
+                        cost_usd: None,
+                    });
                 }
             }
         }
@@ -331,7 +351,11 @@ impl<'r, M: Model> Run<'r, M> {
         for flight in flights.iter_mut().filter_map(Option::take) {
             self.ledger.release(flight.reservation);
             for id in flight.nodes {
-                self.journal.emit(EventKind::BranchCancelled { id });
+                self.journal.emit(EventKind::BranchCancelled {
+                    id,
+                    usage: Usage::default(),
+                    cost_usd: None,
+                });
             }
         }
         self.stopped = Some(reason);

@@ -10,7 +10,7 @@ use crate::clock::Clock;
 use crate::event::{Event, EventKind, NodeId};
 use crate::sink::{Flow, Sink};
 use crate::state::RunState;
-use crate::vote::Tally;
+use crate::vote::{MAX_STANDINGS, Tally};
 
 /// A run's event log and state, as strategies see it.
 pub struct Journal<'r> {
@@ -72,10 +72,12 @@ impl<'r> Journal<'r> {
         }
     }
 
-    /// Records the current vote (as standings: see [`Standing`](crate::vote::Standing)).
+    /// Records the current vote (as standings: see [`Standing`](crate::vote::Standing)): the
+    /// leading [`MAX_STANDINGS`] answers, the votes counted and how many answers there are.
     pub fn tally(&mut self, tallies: &[Tally]) {
         let counted = tallies.iter().map(|t| t.votes).sum();
-        let standings = tallies.iter().map(Tally::standing).collect();
-        self.emit(EventKind::VoteTallied { standings, counted });
+        let standings = tallies.iter().take(MAX_STANDINGS).map(Tally::standing).collect();
+        let answers = u32::try_from(tallies.len()).unwrap_or(u32::MAX);
+        self.emit(EventKind::VoteTallied { standings, counted, answers });
     }
 }

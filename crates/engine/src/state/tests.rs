@@ -65,11 +65,20 @@ fn tree_trace() -> Vec<Event> {
             EventKind::Error {
                 id: Some(NodeId(2)),
                 error: ModelError::new(crate::model::ModelErrorKind::Server, "oops"),
+                usage: Usage { prompt_tokens: 5, completion_tokens: 3, reasoning_tokens: 0 },
+                cost_usd: None,
             },
         ),
         at(13, EventKind::Backtracked { from: NodeId(2), to: Some(NodeId(0)) }),
         at(14, branch(3, Some(0), NodeKind::Thought)),
-        at(15, EventKind::BranchCancelled { id: NodeId(3) }),
+        at(
+            15,
+            EventKind::BranchCancelled {
+                id: NodeId(3),
+                usage: Usage { prompt_tokens: 5, completion_tokens: 0, reasoning_tokens: 0 },
+                cost_usd: None,
+            },
+        ),
     ]
 }
 
@@ -85,7 +94,9 @@ fn builds_the_tree_with_prunes_and_backtracks() {
     assert_eq!(state.nodes[3].status, NodeStatus::Cancelled);
     assert_eq!(state.backtracks, [(NodeId(2), Some(NodeId(0)))]);
     assert_eq!(state.spend.samples, 4);
-    assert_eq!(state.spend.total_tokens(), 40);
+    // Two finished nodes of 20 tokens, plus what the failed (8) and cancelled (5) calls consumed.
+    assert_eq!(state.spend.total_tokens(), 53);
+    assert_eq!(state.nodes[2].usage.total(), 8);
     assert_eq!(state.spend.cost_usd, Some(1.0));
     assert_eq!(state.spend.elapsed_ms, 15);
     assert_eq!(state.status_counts(), (2, 1, 1));
@@ -169,4 +180,19 @@ fn dropping_deltas_keeps_finished_nodes() {
     let (full, lean) = (trace.replay().unwrap(), small.replay().unwrap());
     assert_eq!(full.nodes[0], lean.nodes[0]);
     assert_eq!(full.spend, lean.spend);
+}
+
+#[test]
+fn a_revised_usage_replaces_the_nodes_count_in_the_spend() {
+    let mut events = vec![started(), at(1, branch(0, None, NodeKind::Sample))];
+    events.push(at(2, finished(0, "x", 10)));
+    let revised = Usage { prompt_tokens: 7, completion_tokens: 30, reasoning_tokens: 0 };
+    events.push(at(3, EventKind::UsageRevised { id: NodeId(0), usage: revised, cost_usd: None }));
+    let state = Trace::new(events.clone()).replay().unwrap();
+    assert_eq!(state.nodes[0].usage, revised);
+    assert_eq!(state.spend.total_tokens(), 37);
+    // Only a finished node's usage can be revised.
+    events.truncate(2);
+    events.push(at(3, EventKind::UsageRevised { id: NodeId(0), usage: revised, cost_usd: None }));
+    assert!(Trace::new(events).replay().unwrap_err().to_string().contains("not done"));
 }

@@ -54,6 +54,13 @@ impl Model for ProviderModel {
             Inner::Js(model) => model.id(),
         }
     }
+
+    fn thinking_tokens(&self, request: &Request) -> u64 {
+        match &self.0 {
+            Inner::Remote(model) => model.thinking_tokens(request),
+            Inner::Js(model) => model.thinking_tokens(request),
+        }
+    }
 }
 
 impl ProviderModel {
