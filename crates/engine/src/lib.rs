@@ -80,7 +80,7 @@ pub use strategy::{
     AdaptiveConsistency, BestOfN, ChainOfThought, Direct, Judge, SelfConsistency, Strategy,
     StrategyConfig, Verifier,
 };
-pub use trace::Trace;
+pub use trace::{MAX_TRACE_BYTES, MAX_TRACE_EVENTS, Trace};
 pub use vote::{Tally, Weighting};
 
 /// The names most programs need: `use thinkscale_engine::prelude::*;`.

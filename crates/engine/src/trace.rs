@@ -16,6 +16,14 @@ pub const TRACE_FORMAT: &str = "thinkscale.trace";
 /// The trace version this engine writes and reads.
 pub const TRACE_VERSION: u32 = 1;
 
+/// The largest trace document accepted, in bytes (16 MiB). Importing parses and replays the whole
+/// document at once; past this size that would hold a page's main thread for too long, and no run
+/// this engine records in a page comes near it (token deltas are most of a trace: see
+/// [`Trace::without_deltas`]).
+pub const MAX_TRACE_BYTES: u64 = 16 * 1024 * 1024;
+/// The most events a trace may hold.
+pub const MAX_TRACE_EVENTS: usize = 200_000;
+
 /// A run's events, with a format marker and version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
@@ -41,10 +49,38 @@ impl Trace {
             .map_err(|e| Error::InvalidTrace { at: None, reason: e.to_string() })
     }
 
-    /// Parses a trace and checks that it replays cleanly.
+    /// Refuses a trace document of `bytes` bytes if it is over [`MAX_TRACE_BYTES`]: call it with a
+    /// file's size or a response's `Content-Length` before reading the document at all.
+    pub fn check_size(bytes: u64) -> Result<()> {
+        if bytes > MAX_TRACE_BYTES {
+            return Err(Error::InvalidTrace {
+                at: None,
+                reason: format!(
+                    "the trace is {:.1} MB; traces of up to {} MB can be opened (export one without \
+                     token deltas to make it smaller)",
+                    bytes as f64 / 1e6,
+                    MAX_TRACE_BYTES / 1_000_000
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Parses a trace and checks that it replays cleanly (and is within [`MAX_TRACE_BYTES`] and
+    /// [`MAX_TRACE_EVENTS`]).
     pub fn from_json(json: &str) -> Result<Self> {
+        Self::check_size(json.len() as u64)?;
         let trace: Trace = serde_json::from_str(json)
             .map_err(|e| Error::InvalidTrace { at: None, reason: e.to_string() })?;
+        if trace.events.len() > MAX_TRACE_EVENTS {
+            return Err(Error::InvalidTrace {
+                at: None,
+                reason: format!(
+                    "the trace has {} events; at most {MAX_TRACE_EVENTS} can be opened",
+                    trace.events.len()
+                ),
+            });
+        }
         if trace.format != TRACE_FORMAT {
             return Err(Error::InvalidTrace {
                 at: None,

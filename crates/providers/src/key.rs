@@ -18,8 +18,15 @@ impl ApiKey {
         self.0.is_empty()
     }
 
-    pub(crate) fn expose(&self) -> &str {
+    /// The key itself, for the few places that must hand it on and say so by calling this: a
+    /// provider's request header, the form field that shows it (masked), and the browser storage
+    /// a user opted into. Never log, print or serialize what it returns.
+    pub fn reveal(&self) -> &str {
         &self.0
+    }
+
+    pub(crate) fn expose(&self) -> &str {
+        self.reveal()
     }
 
     /// Replaces the key, and any 8-character run of it, in `text` with `***`. Error bodies from

@@ -196,3 +196,12 @@ fn a_revised_usage_replaces_the_nodes_count_in_the_spend() {
     events.push(at(3, EventKind::UsageRevised { id: NodeId(0), usage: revised, cost_usd: None }));
     assert!(Trace::new(events).replay().unwrap_err().to_string().contains("not done"));
 }
+
+#[test]
+fn oversized_traces_are_refused_before_parsing_with_their_size() {
+    let error = Trace::check_size(50_000_000).unwrap_err().to_string();
+    assert!(error.contains("50.0 MB") && error.contains("16 MB"), "{error}");
+    assert!(Trace::check_size(1_000).is_ok());
+    let big = format!("{{\"format\":\"thinkscale.trace\",\"pad\":\"{}\"}}", "x".repeat(17 << 20));
+    assert!(Trace::from_json(&big).unwrap_err().to_string().contains("MB"));
+}
