@@ -96,6 +96,18 @@ pub enum Limit {
     WallTime,
 }
 
+/// In words: `sample`, `token`, `dollar`, `wall-time` (as in "the token budget ran out").
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Samples => "sample",
+            Self::Tokens => "token",
+            Self::Cost => "dollar",
+            Self::WallTime => "wall-time",
+        })
+    }
+}
+
 /// What a run (or a branch) has spent so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
