@@ -106,7 +106,7 @@ impl<T: Transport> Anthropic<T> {
             retry: config.retry,
             timeouts: config.timeouts,
         };
-        let url = format!("{base}/v1/messages");
+        let url = crate::any::endpoint_url(&base, &["v1", "messages"]);
         Ok(Self { inner: Arc::new(Inner { endpoint, config, url }) })
     }
 }

@@ -161,7 +161,7 @@ impl<T: Transport> Clone for OpenAiCompatible<T> {
 impl<T: Transport> std::fmt::Debug for OpenAiCompatible<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OpenAiCompatible")
-            .field("base_url", &self.inner.base_url)
+            .field("url", &self.inner.chat_url)
             .field("model", &self.inner.config.model)
             .finish_non_exhaustive()
     }
@@ -170,7 +170,10 @@ impl<T: Transport> std::fmt::Debug for OpenAiCompatible<T> {
 struct Inner<T> {
     endpoint: Endpoint<T>,
     config: OpenAiConfig,
-    base_url: String,
+    /// `{base_url}/chat/completions`.
+    chat_url: String,
+    /// llama.cpp's `/tokenize`, at the server's root (the base URL without its `/v1`).
+    tokenize_url: String,
     /// Whether the server honours `n`, learnt from its first multi-choice answer.
     native_n: AtomicU8,
 }
@@ -187,6 +190,14 @@ impl<T: Transport> OpenAiCompatible<T> {
     /// http(s), a key that would travel in clear text to a non-local host, an empty model name.
     pub fn with_transport(config: OpenAiConfig, transport: T) -> Result<Self, Error> {
         let base_url = crate::any::checked_base_url(&config.base_url, &config.api_key)?;
+        let chat_url = crate::any::endpoint_url(&base_url, &["chat", "completions"]);
+        let mut root = base_url;
+        if root.path_segments().and_then(|mut path| path.next_back()) == Some("v1")
+            && let Ok(mut path) = root.path_segments_mut()
+        {
+            path.pop();
+        }
+        let tokenize_url = crate::any::endpoint_url(&root, &["tokenize"]);
         if config.model.trim().is_empty() {
             return Err(Error::InvalidConfig { field: "model", reason: "is empty".into() });
         }
@@ -203,7 +214,7 @@ impl<T: Transport> OpenAiCompatible<T> {
             timeouts: config.timeouts,
         };
         let native_n = AtomicU8::new(if config.max_n > 1 { N_UNKNOWN } else { N_IGNORED });
-        Ok(Self { inner: Arc::new(Inner { endpoint, config, base_url, native_n }) })
+        Ok(Self { inner: Arc::new(Inner { endpoint, config, chat_url, tokenize_url, native_n }) })
     }
 
     /// The settings this provider was built with.
@@ -225,7 +236,7 @@ impl<T: Transport> Inner<T> {
 
     fn http(&self, request: &Request, n: u32) -> HttpRequest {
         HttpRequest {
-            url: format!("{}/chat/completions", self.base_url),
+            url: self.chat_url.clone(),
             headers: self.headers(),
             body: wire::body(&self.config.model, request, n, self.config.max_tokens_field),
         }
@@ -304,10 +315,9 @@ impl<T: Transport> Inner<T> {
     }
 
     async fn count_tokens(&self, text: &str) -> Result<u64, ModelError> {
-        let root = self.base_url.strip_suffix("/v1").unwrap_or(&self.base_url);
         let headers = self.headers();
         let body = serde_json::json!({ "content": text, "add_special": false }).to_string();
-        let request = HttpRequest { url: format!("{root}/tokenize"), headers, body };
+        let request = HttpRequest { url: self.tokenize_url.clone(), headers, body };
         let bytes = self.endpoint.fetch_json(request).await?;
         let json: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|e| ModelError::new(ModelErrorKind::Protocol, e.to_string()))?;
