@@ -1,0 +1,45 @@
+//! What the loopback tests share: providers pointed at a test server, requests, and a guard that
+//! turns a hang (the defect some tests prove fixed) into a failure.
+
+use std::time::Duration;
+
+use thinkscale_engine::model::{Message, Model, ModelError, Request};
+use thinkscale_providers::openai::OpenAiConfig;
+use thinkscale_providers::{Anthropic, AnthropicConfig, OpenAiCompatible, RetryPolicy};
+
+/// A key long enough for the scrubber to look for pieces of it.
+pub(crate) const KEY: &str = "sk-test-0123456789abcdef";
+
+/// A one-message request.
+pub(crate) fn question() -> Request {
+    Request::new(vec![Message::user("What is 6 × 7?")])
+}
+
+/// An OpenAI-compatible provider for `base_url` (keyless unless `key` is set), never retrying.
+pub(crate) fn openai(
+    base_url: &str,
+    configure: impl FnOnce(&mut OpenAiConfig),
+) -> OpenAiCompatible {
+    let mut config =
+        OpenAiConfig { retry: RetryPolicy::none(), ..OpenAiConfig::new(base_url, "m") };
+    configure(&mut config);
+    OpenAiCompatible::new(config).expect("config")
+}
+
+/// An Anthropic provider for `base_url` with [`KEY`], never retrying.
+pub(crate) fn anthropic(base_url: &str) -> Anthropic {
+    let mut config = AnthropicConfig::new(KEY, "claude-test");
+    config.base_url = base_url.into();
+    config.retry = RetryPolicy::none();
+    Anthropic::new(config).expect("config")
+}
+
+/// How long a test may take before its hang counts as the defect (far above what a passing run
+/// needs, so a slow machine never fails a correct build).
+const HANG: Duration = Duration::from_secs(60);
+
+/// The error `model` ends `request` with; fails if it succeeds or never ends.
+pub(crate) async fn failure(model: &impl Model, request: Request) -> ModelError {
+    let outcome = tokio::time::timeout(HANG, model.complete(request)).await;
+    outcome.expect("the request never ended").expect_err("the request succeeded")
+}
