@@ -27,6 +27,7 @@ mod generator;
 mod http;
 mod key;
 pub mod openai;
+mod response;
 mod retry;
 pub mod spec;
 pub mod sse;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use thinkscale_engine::model::{Message, Model, ModelError, Request};
 use thinkscale_providers::openai::OpenAiConfig;
-use thinkscale_providers::{Anthropic, AnthropicConfig, OpenAiCompatible, RetryPolicy};
+use thinkscale_providers::{Anthropic, AnthropicConfig, OpenAiCompatible, RetryPolicy, Timeouts};
 
 /// A key long enough for the scrubber to look for pieces of it.
 pub(crate) const KEY: &str = "sk-test-0123456789abcdef";
@@ -32,6 +32,11 @@ pub(crate) fn anthropic(base_url: &str) -> Anthropic {
     config.base_url = base_url.into();
     config.retry = RetryPolicy::none();
     Anthropic::new(config).expect("config")
+}
+
+/// Timeouts short enough for a test, with the given idle limit and total deadline.
+pub(crate) fn timeouts(idle: Duration, total: Duration) -> Timeouts {
+    Timeouts { idle, total, ..Timeouts::default() }
 }
 
 /// How long a test may take before its hang counts as the defect (far above what a passing run

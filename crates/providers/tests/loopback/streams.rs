@@ -1,0 +1,45 @@
+//! Hostile streams cost bounded memory and time: an event that never ends is cut at the
+//! parser's limit, keep-alive comments do not keep a request alive, and no attempt outlives its
+//! total deadline however steadily the server streams.
+
+use std::time::Duration;
+
+use thinkscale_engine::model::ModelErrorKind;
+use thinkscale_testkit::{HostileServer, Misbehaviour};
+
+use crate::support::{failure, openai, question, timeouts};
+
+#[tokio::test]
+async fn an_event_whose_data_lines_never_end_is_refused_at_the_limit() {
+    let server = HostileServer::start(Misbehaviour::EndlessEvent).unwrap();
+    let error = failure(&openai(&server.base_url(), |_| {}), question()).await;
+    assert_eq!(error.kind, ModelErrorKind::Protocol, "{error}");
+    assert!(error.message.contains("event is longer than"), "{error}");
+}
+
+#[tokio::test]
+async fn keep_alive_comments_alone_time_out_after_the_idle_limit() {
+    let every = Duration::from_millis(20);
+    let server = HostileServer::start(Misbehaviour::KeepAliveOnly { every }).unwrap();
+    let model = openai(&server.base_url(), |config| {
+        config.timeouts = timeouts(Duration::from_millis(300), Duration::from_secs(600));
+    });
+    let error = failure(&model, question()).await;
+    assert_eq!(error.kind, ModelErrorKind::Timeout, "{error}");
+    assert!(error.message.contains("sent no data for 0.3 s"), "{error}");
+}
+
+#[tokio::test]
+async fn a_stream_that_never_ends_stops_at_the_total_deadline() {
+    // Choice 1 streams a delta every 20 ms for far longer than the deadline: never idle.
+    let slow =
+        Misbehaviour::StaggeredChoices { pause: Duration::from_millis(20), deltas: 1_000_000 };
+    let server = HostileServer::start(slow).unwrap();
+    let model = openai(&server.base_url(), |config| {
+        config.max_n = 2;
+        config.timeouts = timeouts(Duration::from_secs(30), Duration::from_millis(500));
+    });
+    let error = failure(&model, question().n(2)).await;
+    assert_eq!(error.kind, ModelErrorKind::Timeout, "{error}");
+    assert!(error.message.contains("longer than the 0.5 s allowed"), "{error}");
+}
