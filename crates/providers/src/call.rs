@@ -145,3 +145,27 @@ where
     #[cfg(target_arch = "wasm32")]
     return future.boxed_local();
 }
+
+#[cfg(test)]
+mod tests {
+    use thinkscale_engine::model::MAX_MESSAGE_CHARS;
+
+    use super::*;
+    use crate::DefaultTransport;
+
+    #[test]
+    fn scrubbing_keeps_messages_bounded_even_when_the_mask_is_longer_than_the_key() {
+        let endpoint = Endpoint {
+            transport: Arc::new(DefaultTransport::new()),
+            key: ApiKey::new("k"),
+            retry: RetryPolicy::default(),
+            timeouts: Timeouts::default(),
+        };
+        let echoed =
+            ModelError::new(ModelErrorKind::Auth, "k".repeat(MAX_MESSAGE_CHARS)).with_status(401);
+        let scrubbed = endpoint.scrub(echoed);
+        assert!(!scrubbed.message.contains('k'));
+        assert!(scrubbed.message.chars().count() <= MAX_MESSAGE_CHARS + 1);
+        assert_eq!((scrubbed.kind, scrubbed.status), (ModelErrorKind::Auth, Some(401)));
+    }
+}

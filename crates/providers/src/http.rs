@@ -35,13 +35,18 @@ pub struct HttpResponse {
     pub status: u16,
     /// The wait the server asked for (`retry-after-ms` or `retry-after` in seconds).
     pub retry_after: Option<Duration>,
+    /// The `content-type` header, as sent (`text/event-stream`, `text/html; charset=utf-8`).
+    pub content_type: Option<String>,
     /// The body, piece by piece. Dropping it aborts the request.
     pub body: BoxStream<'static, Result<Vec<u8>, ModelError>>,
 }
 
 impl fmt::Debug for HttpResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HttpResponse").field("status", &self.status).finish_non_exhaustive()
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("content_type", &self.content_type)
+            .finish_non_exhaustive()
     }
 }
 

@@ -1,6 +1,9 @@
 //! One attempt of a call: send the request, wait for its status, turn an error status into a
 //! [`ModelError`] (the server's own message, from a bounded read of the body), and stream the
-//! body through the [`SseParser`] into the provider's decoder.
+//! body through the [`SseParser`] into the provider's decoder. A successful status whose body is
+//! not an event stream (an HTML page, JSON) is reported for what it is — a JSON `error` object
+//! by its message, anything else as a protocol error naming the content type and the first
+//! bytes — rather than as a stream cut off.
 //!
 //! Every wait is raced against two timers of the transport, each kept across the loop and
 //! replaced only when it should restart: the attempt's total deadline ([`Timeouts::total`]),
@@ -134,21 +137,44 @@ impl<T: Transport> Endpoint<T> {
                 response.retry_after,
             ));
         }
+        let content_type = response.content_type.take();
+        if content_type.as_deref().is_some_and(never_an_event_stream) {
+            let body = read_bounded(&mut response.body, &mut clock, ERROR_BODY_LIMIT).await?;
+            return Err(unexpected_body(content_type.as_deref(), &body));
+        }
         let mut parser = SseParser::new();
         let mut events = Vec::new();
+        // The body's start, kept until the first event: if none ever comes, it says what came.
+        let mut start = Some(Vec::new());
         while !decoder.finished() {
             let Some(piece) = clock.within(response.body.next()).await? else {
                 break;
             };
-            parser.push(&piece?, &mut events).map_err(ModelError::from)?;
+            let piece = piece?;
+            if let Some(start) = start.as_mut() {
+                let room = ERROR_BODY_LIMIT.saturating_sub(start.len());
+                start.extend_from_slice(piece.get(..room).unwrap_or(&piece));
+            }
+            parser.push(&piece, &mut events).map_err(ModelError::from)?;
             if !events.is_empty() {
                 clock.heard();
+                start = None;
             }
             for event in events.drain(..) {
                 decoder.event(event, emit)?;
             }
         }
         if !decoder.finished() {
+            // No event at all: a JSON error (whatever its label), or an unlabelled body that
+            // is not an event stream. A labelled stream that merely ended early is cut off.
+            if let Some(start) = start.filter(|start| !start.trim_ascii().is_empty()) {
+                if let Some(error) = error_object(&start) {
+                    return Err(error);
+                }
+                if !content_type.as_deref().is_some_and(is_event_stream) {
+                    return Err(unexpected_body(content_type.as_deref(), &start));
+                }
+            }
             parser.finish().map_err(|_| truncated())?;
         }
         Ok(())
@@ -208,6 +234,58 @@ fn server_message(body: &[u8]) -> Option<String> {
     error.get("message").and_then(|m| m.as_str()).or(error.as_str()).map(str::to_owned)
 }
 
+/// How much of an unexpected body a message quotes.
+const QUOTED_BYTES: usize = 200;
+
+/// The media type of a `content-type` value, without parameters.
+fn media_type(content_type: &str) -> &str {
+    content_type.split(';').next().unwrap_or_default().trim()
+}
+
+fn is_event_stream(content_type: &str) -> bool {
+    media_type(content_type).eq_ignore_ascii_case("text/event-stream")
+}
+
+/// Content types no server streams events under. Others (`text/plain`, none) are read as an
+/// event stream, since some servers label their streams loosely, and judged by what they hold.
+fn never_an_event_stream(content_type: &str) -> bool {
+    let media = media_type(content_type).to_ascii_lowercase();
+    media == "text/html" || media == "application/json" || media.ends_with("+json")
+}
+
+/// The error a successful response's body holds: its JSON `error` object's message, with the
+/// kind its `code` names (an HTTP status, as llama.cpp and many proxies send) or
+/// [`ModelErrorKind::Other`].
+fn error_object(body: &[u8]) -> Option<ModelError> {
+    let json: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let error = json.get("error").filter(|error| !error.is_null())?;
+    let message = server_message(body).unwrap_or_else(|| error.to_string());
+    let code = error.get("code").and_then(serde_json::Value::as_u64);
+    let kind = match code.and_then(|c| u16::try_from(c).ok()).filter(|c| (400..600).contains(c)) {
+        Some(status) => ModelErrorKind::from_status(status),
+        None => ModelErrorKind::Other,
+    };
+    Some(ModelError::new(kind, message).with_status(200))
+}
+
+/// A successful response whose body is not an event stream: its JSON error if it is one, else
+/// a protocol error naming the content type and quoting the body's start.
+fn unexpected_body(content_type: Option<&str>, body: &[u8]) -> ModelError {
+    if let Some(error) = error_object(body) {
+        return error;
+    }
+    let label = content_type.map_or_else(|| "no content type".to_owned(), |t| format!("`{t}`"));
+    let quoted = String::from_utf8_lossy(body.get(..QUOTED_BYTES).unwrap_or(body));
+    let quoted: Vec<&str> = quoted.split_whitespace().collect();
+    let more = if body.len() > QUOTED_BYTES { "…" } else { "" };
+    let message = format!(
+        "the server answered with {label} instead of an event stream (is this the API's base \
+         URL, and does it stream?): {}{more}",
+        quoted.join(" ")
+    );
+    ModelError::new(ModelErrorKind::Protocol, message).with_status(200)
+}
+
 /// A body as text for a message (cut later by [`ModelError::new`]).
 fn text_of(body: &[u8]) -> String {
     String::from_utf8_lossy(body).trim().to_owned()
@@ -231,6 +309,27 @@ mod tests {
         assert_eq!(status_error(422, b"{}", None).kind, ModelErrorKind::InvalidRequest);
         // llama.cpp puts a plain string under "error" sometimes.
         assert_eq!(status_error(500, br#"{"error":"boom"}"#, None).message, "boom");
+    }
+
+    #[test]
+    fn bodies_that_are_not_event_streams_say_what_they_are() {
+        let page = format!("<!doctype html>\n<html>{}</html>", "x".repeat(500));
+        let error = unexpected_body(Some("text/html; charset=utf-8"), page.as_bytes());
+        assert_eq!((error.kind, error.status), (ModelErrorKind::Protocol, Some(200)));
+        assert!(error.message.contains("`text/html; charset=utf-8` instead of an event stream"));
+        assert!(error.message.ends_with(&format!("<!doctype html> <html>{}…", "x".repeat(178))));
+        let unlabelled = unexpected_body(None, b"Not Found");
+        assert!(unlabelled.message.contains("no content type"), "{unlabelled}");
+        assert!(unlabelled.message.ends_with(": Not Found"), "{unlabelled}");
+        let json =
+            br#"{"error":{"code":503,"message":"Loading model","type":"unavailable_error"}}"#;
+        let loading = unexpected_body(Some("application/json"), json);
+        assert_eq!(
+            (loading.kind, loading.message.as_str()),
+            (ModelErrorKind::Server, "Loading model")
+        );
+        assert!(never_an_event_stream("Application/JSON") && !never_an_event_stream("text/plain"));
+        assert!(is_event_stream("text/event-stream; charset=utf-8"));
     }
 
     #[test]

@@ -119,11 +119,12 @@ mod native {
                 }
                 let retry_after =
                     parse_retry_after(header("retry-after-ms"), header("retry-after"));
+                let content_type = header("content-type").map(str::to_owned);
                 let body = response.bytes_stream().map(|piece| match piece {
                     Ok(bytes) => Ok(bytes.to_vec()),
                     Err(error) => Err(describe(&error)),
                 });
-                Ok(HttpResponse { status, retry_after, body: Box::pin(body) })
+                Ok(HttpResponse { status, retry_after, content_type, body: Box::pin(body) })
             }
             .boxed()
         }
@@ -239,6 +240,7 @@ mod web {
                     headers.get("retry-after-ms").as_deref(),
                     headers.get("retry-after").as_deref(),
                 );
+                let content_type = headers.get("content-type");
                 let status = response.status();
                 let reader = response.body().and_then(|body| {
                     body.get_reader().dyn_into::<ReadableStreamDefaultReader>().ok()
@@ -247,7 +249,7 @@ mod web {
                     let piece = read_piece(reader.as_ref()?).await?;
                     Some((piece, (reader, guard)))
                 });
-                Ok(HttpResponse { status, retry_after, body: Box::pin(body) })
+                Ok(HttpResponse { status, retry_after, content_type, body: Box::pin(body) })
             }
             .boxed_local()
         }

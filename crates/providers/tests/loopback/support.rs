@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use thinkscale_engine::model::{Message, Model, ModelError, Request};
+use thinkscale_engine::model::{Message, Model, ModelError, Request, Response};
 use thinkscale_providers::openai::OpenAiConfig;
 use thinkscale_providers::{Anthropic, AnthropicConfig, OpenAiCompatible, RetryPolicy, Timeouts};
 
@@ -47,4 +47,10 @@ const HANG: Duration = Duration::from_secs(60);
 pub(crate) async fn failure(model: &impl Model, request: Request) -> ModelError {
     let outcome = tokio::time::timeout(HANG, model.complete(request)).await;
     outcome.expect("the request never ended").expect_err("the request succeeded")
+}
+
+/// The response `model` gives to `request`; fails if it errs or never ends.
+pub(crate) async fn answer(model: &impl Model, request: Request) -> Response {
+    let outcome = tokio::time::timeout(HANG, model.complete(request)).await;
+    outcome.expect("the request never ended").expect("the request failed")
 }
