@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use thinkscale_engine::model::ModelErrorKind;
+use thinkscale_engine::model::{Chunk, ModelErrorKind};
 use thinkscale_testkit::{HostileServer, Misbehaviour};
 
-use crate::support::{failure, openai, question, timeouts};
+use crate::support::{chunks, failure, openai, question, timeouts};
 
 #[tokio::test]
 async fn an_event_whose_data_lines_never_end_is_refused_at_the_limit() {
@@ -30,8 +30,9 @@ async fn keep_alive_comments_alone_time_out_after_the_idle_limit() {
 }
 
 #[tokio::test]
-async fn a_stream_that_never_ends_stops_at_the_total_deadline() {
-    // Choice 1 streams a delta every 20 ms for far longer than the deadline: never idle.
+async fn a_stream_that_never_ends_stops_at_the_total_deadline_keeping_what_finished() {
+    // Choice 0 finishes at once; choice 1 streams a delta every 20 ms for far longer than the
+    // deadline, so the stream is never idle.
     let slow =
         Misbehaviour::StaggeredChoices { pause: Duration::from_millis(20), deltas: 1_000_000 };
     let server = HostileServer::start(slow).unwrap();
@@ -39,7 +40,15 @@ async fn a_stream_that_never_ends_stops_at_the_total_deadline() {
         config.max_n = 2;
         config.timeouts = timeouts(Duration::from_secs(30), Duration::from_millis(500));
     });
-    let error = failure(&model, question().n(2)).await;
-    assert_eq!(error.kind, ModelErrorKind::Timeout, "{error}");
+    let chunks = chunks(&model, question().n(2)).await;
+    let failed = chunks.iter().find_map(|chunk| match chunk {
+        Ok(Chunk::Failed { choice, error }) => Some((*choice, error.clone())),
+        _ => None,
+    });
+    let (choice, error) = failed.expect("choice 1 failed");
+    assert_eq!((choice, error.kind), (1, ModelErrorKind::Timeout), "{error}");
     assert!(error.message.contains("longer than the 0.5 s allowed"), "{error}");
+    let Some(Ok(Chunk::Done(response))) = chunks.last() else { panic!("{chunks:?}") };
+    assert_eq!(response.completions.len(), 1);
+    assert!(response.completions[0].text.starts_with("Request 1, choice 0"));
 }

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use thinkscale_engine::model::{Message, Model, ModelError, Request, Response};
+use futures::StreamExt;
+use thinkscale_engine::model::{Chunk, Message, Model, ModelError, Request, Response};
 use thinkscale_providers::openai::OpenAiConfig;
 use thinkscale_providers::{Anthropic, AnthropicConfig, OpenAiCompatible, RetryPolicy, Timeouts};
 
@@ -42,6 +43,13 @@ pub(crate) fn timeouts(idle: Duration, total: Duration) -> Timeouts {
 /// How long a test may take before its hang counts as the defect (far above what a passing run
 /// needs, so a slow machine never fails a correct build).
 const HANG: Duration = Duration::from_secs(60);
+
+/// Every chunk of `model`'s stream for `request`, the error included; fails if it never ends.
+pub(crate) async fn chunks(model: &impl Model, request: Request) -> Vec<Result<Chunk, ModelError>> {
+    tokio::time::timeout(HANG, model.stream(request).collect::<Vec<_>>())
+        .await
+        .expect("the stream never ended")
+}
 
 /// The error `model` ends `request` with; fails if it succeeds or never ends.
 pub(crate) async fn failure(model: &impl Model, request: Request) -> ModelError {
