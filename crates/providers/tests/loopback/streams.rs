@@ -52,3 +52,26 @@ async fn a_stream_that_never_ends_stops_at_the_total_deadline_keeping_what_finis
     assert_eq!(response.completions.len(), 1);
     assert!(response.completions[0].text.starts_with("Request 1, choice 0"));
 }
+
+#[tokio::test]
+async fn answers_that_ignore_max_tokens_arrive_whole_in_small_or_one_huge_delta() {
+    // The provider passes such answers on (bounded by the parser's and the deadline's limits);
+    // cutting them at the request's own token limit is the engine's job.
+    for (behaviour, bytes) in [
+        (Misbehaviour::huge_answer(64 << 10), 64 << 10),
+        (Misbehaviour::huge_delta(5 << 20), 5 << 20),
+    ] {
+        let server = HostileServer::start(behaviour.clone()).unwrap();
+        let model = openai(&server.base_url(), |config| config.max_n = 2);
+        let chunks = chunks(&model, question().n(2).max_tokens(16)).await;
+        let deltas =
+            chunks.iter().filter(|c| matches!(c, Ok(Chunk::Delta { choice: 0, .. }))).count();
+        let Some(Ok(Chunk::Done(response))) = chunks.last() else { panic!("{behaviour:?}") };
+        assert_eq!(response.completions.len(), 2);
+        assert!(response.completions.iter().all(|c| c.text.len() == bytes), "{behaviour:?}");
+        let expected = if bytes == 5 << 20 { 1 } else { bytes / 4 };
+        assert_eq!(deltas, expected, "{behaviour:?}");
+        let asked: serde_json::Value = serde_json::from_str(&server.requests()[0].body).unwrap();
+        assert_eq!(asked["max_tokens"], 16);
+    }
+}
