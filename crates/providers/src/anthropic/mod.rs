@@ -213,7 +213,7 @@ impl<T: Transport> Model for Anthropic<T> {
         Capabilities { max_n: 1, logprobs: false, streaming: true, reasoning: true }
     }
 
-    /// What [`thinking_budget`] really asks for: at least 1024, and a budget for effort levels.
+    /// What `thinking_budget` really asks for: at least 1024, and a budget for effort levels.
     fn thinking_tokens(&self, request: &Request) -> u64 {
         request.reasoning.map_or(0, |r| u64::from(thinking_budget(r)))
     }
