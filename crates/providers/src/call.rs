@@ -1,25 +1,21 @@
-//! One streamed HTTP call with timeouts and retries, shared by every provider.
+//! One streamed HTTP call with retries, shared by every provider.
 //!
-//! A provider supplies the request and a [`Decoder`] for its event format; this module sends it,
-//! maps HTTP failures to [`ModelError`]s (with the status and the server's message, scrubbed of
-//! the key), feeds the body through the [`SseParser`], and retries transient failures under the
-//! [`RetryPolicy`], announcing each retry as a [`Chunk::Retry`].
+//! A provider supplies the request and a [`Decoder`] for its event format; this module runs
+//! attempts (each one is `response.rs`: send, map failures, stream the body into the decoder
+//! under the timeouts), scrubs the key from every error, and retries transient failures under
+//! the [`RetryPolicy`], announcing each retry as a [`Chunk::Retry`].
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::future::{Either, select};
-use futures::{FutureExt, StreamExt};
+use futures::FutureExt;
 use thinkscale_engine::compat::MaybeSend;
 use thinkscale_engine::model::{Chunk, Completion, ModelError, ModelErrorKind, Response};
 
 use crate::generator::Emitter;
 use crate::http::{HttpRequest, Transport};
-use crate::sse::{SseEvent, SseParser};
+use crate::sse::SseEvent;
 use crate::{ApiKey, RetryPolicy, Timeouts};
-
-/// The most of an error body kept in a message.
-const ERROR_BODY_LIMIT: usize = 2000;
 
 /// Turns one provider's events into deltas and, at the end, a response.
 pub(crate) trait Decoder: MaybeSend {
@@ -64,94 +60,42 @@ impl<T: Transport> Endpoint<T> {
     ) -> Result<D::Output, ModelError> {
         let mut attempt = 1;
         loop {
-            let error = match self.attempt(request, new_decoder(), emit).await {
-                Ok(response) => return Ok(response),
+            let mut decoder = new_decoder();
+            let outcome =
+                self.attempt(request, &mut decoder, emit).await.and_then(|()| decoder.finish());
+            let error = match outcome {
+                Ok(output) => return Ok(output),
                 Err(error) => self.scrub(error),
             };
             let next = attempt + 1;
-            let Some(delay) = self.retry.delay(next, &error, self.transport.random()) else {
+            let Some(delay) = self.retry_delay(next, &error) else {
                 return Err(error);
             };
             let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
             let _ = emit.unbounded_send(Chunk::Retry { choice, attempt: next, error, delay_ms });
-            self.transport.sleep(delay).await;
+            self.pause(delay).await;
             attempt = next;
         }
     }
 
-    /// Sends a small JSON request and returns the whole body (used for auxiliary endpoints such
-    /// as llama.cpp's `/tokenize`). Not retried.
-    pub(crate) async fn fetch_json(&self, request: HttpRequest) -> Result<Vec<u8>, ModelError> {
-        let mut response =
-            self.within(self.timeouts.response, self.transport.send(request)).await??;
-        let body = self.read_all(&mut response.body).await?;
-        if (200..300).contains(&response.status) {
-            Ok(body)
-        } else {
-            Err(self.scrub(status_error(response.status, &body, None)))
-        }
+    /// The wait before attempt `next_attempt` after `error`, or `None` when it must not be
+    /// retried (the policy's verdict, jittered by the transport's randomness).
+    pub(crate) fn retry_delay(&self, next_attempt: u32, error: &ModelError) -> Option<Duration> {
+        self.retry.delay(next_attempt, error, self.transport.random())
     }
 
-    async fn attempt<D: Decoder>(
-        &self,
-        request: &HttpRequest,
-        mut decoder: D,
-        emit: &Emitter,
-    ) -> Result<D::Output, ModelError> {
-        let send = self.transport.send(request.clone());
-        let mut response = self.within(self.timeouts.response, send).await??;
-        if !(200..300).contains(&response.status) {
-            let body = self.read_all(&mut response.body).await.unwrap_or_default();
-            return Err(status_error(response.status, &body, response.retry_after));
-        }
-        let mut parser = SseParser::new();
-        let mut events = Vec::new();
-        while !decoder.finished() {
-            let Some(piece) = self.within(self.timeouts.idle, response.body.next()).await? else {
-                break;
-            };
-            parser.push(&piece?, &mut events).map_err(ModelError::from)?;
-            for event in events.drain(..) {
-                decoder.event(event, emit)?;
-            }
-        }
-        if !decoder.finished() {
-            parser.finish().map_err(|_| truncated())?;
-        }
-        decoder.finish()
+    /// Waits `delay` on the transport's timer.
+    pub(crate) async fn pause(&self, delay: Duration) {
+        self.transport.sleep(delay).await;
     }
 
-    /// Reads a whole (error or auxiliary) body, keeping at most a few kilobytes.
-    async fn read_all(
-        &self,
-        body: &mut thinkscale_engine::compat::BoxStream<'static, Result<Vec<u8>, ModelError>>,
-    ) -> Result<Vec<u8>, ModelError> {
-        let mut all = Vec::new();
-        while let Some(piece) = self.within(self.timeouts.idle, body.next()).await? {
-            all.extend_from_slice(&piece?);
-            if all.len() > 1 << 20 {
-                break;
-            }
-        }
-        Ok(all)
-    }
-
-    /// Races `future` against the timeout.
-    async fn within<F: Future>(&self, limit: Duration, future: F) -> Result<F::Output, ModelError> {
-        let timer = self.transport.sleep(limit);
-        match select(std::pin::pin!(future), timer).await {
-            Either::Left((output, _)) => Ok(output),
-            Either::Right(((), _)) => Err(ModelError::new(
-                ModelErrorKind::Timeout,
-                format!("the server sent nothing for {:.1} s", limit.as_secs_f64()),
-            )),
-        }
-    }
-
-    /// Removes the key (and fragments of it) from an error's message.
-    pub(crate) fn scrub(&self, mut error: ModelError) -> ModelError {
-        error.message = self.key.scrub(&error.message);
-        error
+    /// Removes the key (and fragments of it) from an error's message, which stays bounded.
+    pub(crate) fn scrub(&self, error: ModelError) -> ModelError {
+        // Rebuilt through `ModelError::new`: with a very short key, `***` can lengthen it.
+        let mut scrubbed = ModelError::new(error.kind, self.key.scrub(&error.message));
+        scrubbed.status = error.status;
+        scrubbed.retry_after_ms = error.retry_after_ms;
+        scrubbed
     }
 }
 
@@ -166,23 +110,6 @@ pub(crate) fn truncated() -> ModelError {
 /// The error for a decoded event that does not follow the provider's format.
 pub(crate) fn malformed(what: &str, detail: impl std::fmt::Display) -> ModelError {
     ModelError::new(ModelErrorKind::Protocol, format!("malformed {what}: {detail}"))
-}
-
-/// Maps an HTTP error status and body to a [`ModelError`], keeping the server's own message.
-pub(crate) fn status_error(status: u16, body: &[u8], retry_after: Option<Duration>) -> ModelError {
-    let kind = ModelErrorKind::from_status(status);
-    let text = String::from_utf8_lossy(body);
-    let message = serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|json| {
-            let error = json.get("error")?;
-            error.get("message").and_then(|m| m.as_str()).or(error.as_str()).map(str::to_owned)
-        })
-        .unwrap_or_else(|| text.trim().chars().take(ERROR_BODY_LIMIT).collect());
-    let message = if message.is_empty() { format!("HTTP status {status}") } else { message };
-    let mut error = ModelError::new(kind, message).with_status(status);
-    error.retry_after_ms = retry_after.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    error
 }
 
 /// Collects the results of one request's choices, each sent as its own request: failed choices
@@ -221,18 +148,24 @@ where
 
 #[cfg(test)]
 mod tests {
+    use thinkscale_engine::model::MAX_MESSAGE_CHARS;
+
     use super::*;
+    use crate::DefaultTransport;
 
     #[test]
-    fn statuses_map_to_kinds_and_keep_the_servers_message() {
-        let error = status_error(401, br#"{"error":{"message":"Invalid key"}}"#, None);
-        assert_eq!((error.kind, error.status), (ModelErrorKind::Auth, Some(401)));
-        assert_eq!(error.message, "Invalid key");
-        let error = status_error(429, b"slow down", Some(Duration::from_secs(2)));
-        assert_eq!((error.kind, error.retry_after_ms), (ModelErrorKind::RateLimited, Some(2000)));
-        assert_eq!(status_error(503, b"", None).message, "HTTP status 503");
-        assert_eq!(status_error(422, b"{}", None).kind, ModelErrorKind::InvalidRequest);
-        // llama.cpp puts a plain string under "error" sometimes.
-        assert_eq!(status_error(500, br#"{"error":"boom"}"#, None).message, "boom");
+    fn scrubbing_keeps_messages_bounded_even_when_the_mask_is_longer_than_the_key() {
+        let endpoint = Endpoint {
+            transport: Arc::new(DefaultTransport::new()),
+            key: ApiKey::new("k"),
+            retry: RetryPolicy::default(),
+            timeouts: Timeouts::default(),
+        };
+        let echoed =
+            ModelError::new(ModelErrorKind::Auth, "k".repeat(MAX_MESSAGE_CHARS)).with_status(401);
+        let scrubbed = endpoint.scrub(echoed);
+        assert!(!scrubbed.message.contains('k'));
+        assert!(scrubbed.message.chars().count() <= MAX_MESSAGE_CHARS + 1);
+        assert_eq!((scrubbed.kind, scrubbed.status), (ModelErrorKind::Auth, Some(401)));
     }
 }

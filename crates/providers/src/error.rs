@@ -20,6 +20,12 @@ pub enum Error {
         /// The limit in bytes.
         limit: usize,
     },
+    /// An event's `data` lines exceeded the parser's limit before the blank line that ends it.
+    #[error("a server-sent event is longer than {limit} bytes")]
+    SseEventTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// The event stream ended in the middle of an event.
     #[error("the event stream ended in the middle of an event")]
     SseIncomplete,
@@ -29,7 +35,9 @@ impl From<Error> for ModelError {
     fn from(error: Error) -> Self {
         let kind = match error {
             Error::InvalidConfig { .. } => ModelErrorKind::InvalidRequest,
-            Error::SseLineTooLong { .. } | Error::SseIncomplete => ModelErrorKind::Protocol,
+            Error::SseLineTooLong { .. }
+            | Error::SseEventTooLarge { .. }
+            | Error::SseIncomplete => ModelErrorKind::Protocol,
         };
         ModelError::new(kind, error.to_string())
     }

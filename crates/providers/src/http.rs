@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use thinkscale_engine::compat::{BoxFuture, BoxStream, MaybeSend, MaybeSync};
-use thinkscale_engine::model::ModelError;
+use thinkscale_engine::model::{ModelError, ModelErrorKind};
 
 /// A POST request with a JSON body. Header values may hold credentials, so `Debug` hides them.
 #[derive(Clone)]
@@ -35,13 +35,18 @@ pub struct HttpResponse {
     pub status: u16,
     /// The wait the server asked for (`retry-after-ms` or `retry-after` in seconds).
     pub retry_after: Option<Duration>,
+    /// The `content-type` header, as sent (`text/event-stream`, `text/html; charset=utf-8`).
+    pub content_type: Option<String>,
     /// The body, piece by piece. Dropping it aborts the request.
     pub body: BoxStream<'static, Result<Vec<u8>, ModelError>>,
 }
 
 impl fmt::Debug for HttpResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HttpResponse").field("status", &self.status).finish_non_exhaustive()
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("content_type", &self.content_type)
+            .finish_non_exhaustive()
     }
 }
 
@@ -57,6 +62,29 @@ pub trait Transport: MaybeSend + MaybeSync + 'static {
 
     /// A uniformly random number in [0, 1), for backoff jitter.
     fn random(&self) -> f64;
+}
+
+/// The error for a redirect, which transports never follow: a key (or a prompt) must never
+/// travel to an address the user did not give, and headers like Anthropic's `x-api-key` survive
+/// cross-origin redirects. Its kind is [`ModelErrorKind::NotFound`]: the endpoint is not at this
+/// URL, every request would be redirected the same way, so the run stops instead of failing node
+/// after node. `status` and `location` are unknown in the browser, which hides both.
+#[cfg_attr(not(any(feature = "native-transport", target_arch = "wasm32")), allow(dead_code))]
+pub(crate) fn redirect_refused(status: Option<u16>, location: Option<&str>) -> ModelError {
+    let refusal = "redirects are not followed, so that a key or a prompt never goes to an \
+                   address you did not give";
+    let message = match location {
+        Some(location) => format!(
+            "the server redirected this request to `{location}`; {refusal}. If you trust that \
+             address, use it as the base URL"
+        ),
+        None => format!("the server answered with a redirect; {refusal}"),
+    };
+    let error = ModelError::new(ModelErrorKind::NotFound, message);
+    match status {
+        Some(status) => error.with_status(status),
+        None => error,
+    }
 }
 
 /// Parses `retry-after-ms` (milliseconds) or `retry-after` (whole seconds; HTTP dates are ignored).
@@ -84,6 +112,16 @@ mod tests {
         assert_eq!(parse_retry_after(None, Some(" 2 ")), Some(Duration::from_secs(2)));
         assert_eq!(parse_retry_after(None, Some("Wed, 21 Oct 2026 07:28:00 GMT")), None);
         assert_eq!(parse_retry_after(Some("-5"), None), None);
+    }
+
+    #[test]
+    fn a_refused_redirect_names_its_status_and_target() {
+        let error = redirect_refused(Some(307), Some("https://elsewhere.example/v1"));
+        assert_eq!((error.kind, error.status), (ModelErrorKind::NotFound, Some(307)));
+        assert!(
+            error.to_string().contains("redirected this request to `https://elsewhere.example/v1`")
+        );
+        assert!(redirect_refused(None, None).message.contains("answered with a redirect"));
     }
 
     #[test]

@@ -8,8 +8,17 @@
 //!
 //! Transient failures (429 with Retry-After, 5xx, timeouts, resets, truncated streams) are retried
 //! with capped, jittered exponential backoff ([`RetryPolicy`]); each retry is announced to the engine
-//! as a [`Chunk::Retry`](thinkscale_engine::model::Chunk::Retry), so it lands in the trace. API keys
-//! are held in [`ApiKey`], which never prints, and are scrubbed from every error message.
+//! as a [`Chunk::Retry`](thinkscale_engine::model::Chunk::Retry), so it lands in the trace. Each
+//! choice is announced as [`Chunk::Finished`](thinkscale_engine::model::Chunk::Finished) as soon
+//! as it is complete, and a stream cut after some choices finished is retried for the others
+//! only. API keys are held in [`ApiKey`], which never prints, and are scrubbed from every error
+//! message; base URLs are parsed as browsers parse them, and redirects are never followed, so a
+//! key goes only to the address it was given for.
+//!
+//! Hostile servers cost bounded memory and time: event lines and events are capped
+//! ([`sse::DEFAULT_MAX_LINE_BYTES`], [`sse::DEFAULT_MAX_EVENT_BYTES`]), error bodies are read to a
+//! bounded length and their messages cut, and every attempt has a total deadline and an idle
+//! limit that only data resets ([`Timeouts`]).
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -27,6 +36,7 @@ mod generator;
 mod http;
 mod key;
 pub mod openai;
+mod response;
 mod retry;
 pub mod spec;
 pub mod sse;

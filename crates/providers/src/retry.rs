@@ -63,18 +63,29 @@ pub(crate) fn is_retryable(error: &ModelError) -> bool {
     }
 }
 
-/// How long to wait for a server before calling it a timeout (and, usually, retrying).
+/// How long to wait for a server before calling it a timeout (and, usually, retrying). Each
+/// limit applies to one attempt; a retry starts them afresh.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
-    /// From sending a request to receiving its status and headers.
+    /// From sending a request to receiving its status and headers. Default 60 s.
     pub response: Duration,
-    /// The longest silence between two pieces of a streamed body (a stall).
+    /// The longest the server may go without sending data once the response has started (a
+    /// stall). Only data counts — an event carrying `data:` — not keep-alive comments, so a
+    /// server that sends nothing else cannot hold a request open. Default 60 s.
     pub idle: Duration,
+    /// The longest one attempt may take, from sending the request to the end of its body,
+    /// however steadily the server streams: a server that never ends its answer cannot hold a
+    /// branch for ever. Default 10 minutes, generous for slow local models writing long answers.
+    pub total: Duration,
 }
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Self { response: Duration::from_secs(60), idle: Duration::from_secs(60) }
+        Self {
+            response: Duration::from_secs(60),
+            idle: Duration::from_secs(60),
+            total: Duration::from_secs(600),
+        }
     }
 }
 

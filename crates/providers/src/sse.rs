@@ -5,13 +5,18 @@
 //! split across network chunks); `:` lines are comments; `data` lines of one event are joined with
 //! `\n`; a blank line dispatches; invalid UTF-8 becomes U+FFFD rather than an error; a leading BOM
 //! is skipped. Feeding is linear in the input, so a 10 MB line costs one pass, and a line longer than
-//! the limit is an error instead of unbounded memory. [`SseParser::finish`] tells a clean end from
+//! the limit is an error instead of unbounded memory — as is an event whose `data` lines keep
+//! coming without the blank line that would end it. [`SseParser::finish`] tells a clean end from
 //! a stream cut in the middle of an event.
 
 use crate::Error;
 
 /// The longest line accepted by default: 16 MiB.
 pub const DEFAULT_MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// The most `data` one event may accumulate by default (its lines and the newlines joining
+/// them): 16 MiB, like a line.
+pub const DEFAULT_MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
 
 /// One dispatched event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +43,7 @@ pub struct SseParser {
     event: String,
     id: Option<String>,
     max_line_bytes: usize,
+    max_event_bytes: usize,
 }
 
 impl Default for SseParser {
@@ -47,12 +53,13 @@ impl Default for SseParser {
 }
 
 impl SseParser {
-    /// A parser with the default line limit.
+    /// A parser with the default line and event limits.
     pub fn new() -> Self {
         Self::with_max_line_bytes(DEFAULT_MAX_LINE_BYTES)
     }
 
-    /// A parser that rejects lines longer than `max_line_bytes`.
+    /// A parser that rejects lines longer than `max_line_bytes` (and events over the default
+    /// event limit).
     pub fn with_max_line_bytes(max_line_bytes: usize) -> Self {
         Self {
             line: Vec::new(),
@@ -63,7 +70,15 @@ impl SseParser {
             event: String::new(),
             id: None,
             max_line_bytes,
+            max_event_bytes: DEFAULT_MAX_EVENT_BYTES,
         }
+    }
+
+    /// Rejects events whose `data` would grow past `max_event_bytes` (default
+    /// [`DEFAULT_MAX_EVENT_BYTES`]).
+    pub fn with_max_event_bytes(mut self, max_event_bytes: usize) -> Self {
+        self.max_event_bytes = max_event_bytes;
+        self
     }
 
     /// Feeds the next piece of the stream, appending every event it completes to `out`.
@@ -78,7 +93,7 @@ impl SseParser {
             let (head, tail) = bytes.split_at(end);
             self.extend_line(head)?;
             let line = std::mem::take(&mut self.line);
-            self.line_complete(&line, out);
+            self.line_complete(&line, out)?;
             self.line = line;
             self.line.clear();
             let ended_with_cr = tail.first() == Some(&b'\r');
@@ -112,16 +127,16 @@ impl SseParser {
         Ok(())
     }
 
-    fn line_complete(&mut self, mut line: &[u8], out: &mut Vec<SseEvent>) {
+    fn line_complete(&mut self, mut line: &[u8], out: &mut Vec<SseEvent>) -> Result<(), Error> {
         if std::mem::take(&mut self.first_line) {
             line = line.strip_prefix("\u{feff}".as_bytes()).unwrap_or(line);
         }
         if line.is_empty() {
             self.dispatch(out);
-            return;
+            return Ok(());
         }
         if line.first() == Some(&b':') {
-            return;
+            return Ok(());
         }
         let (field, value) = match line.iter().position(|&b| b == b':') {
             Some(colon) => {
@@ -134,6 +149,10 @@ impl SseParser {
         let value = String::from_utf8_lossy(value);
         match field {
             b"data" => {
+                let grown = self.data.len() + value.len() + usize::from(self.has_data);
+                if grown > self.max_event_bytes {
+                    return Err(Error::SseEventTooLarge { limit: self.max_event_bytes });
+                }
                 if self.has_data {
                     self.data.push('\n');
                 }
@@ -144,6 +163,7 @@ impl SseParser {
             b"id" if !value.contains('\0') => self.id = Some(value.into_owned()),
             _ => {}
         }
+        Ok(())
     }
 
     fn dispatch(&mut self, out: &mut Vec<SseEvent>) {

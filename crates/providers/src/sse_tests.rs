@@ -111,6 +111,29 @@ fn a_line_over_the_limit_is_an_error_not_unbounded_memory() {
     assert_eq!(parser.push(&long, &mut events), Err(Error::SseLineTooLong { limit: 1024 }));
 }
 
+#[test]
+fn data_lines_without_the_blank_line_that_ends_an_event_are_capped() {
+    let mut parser = SseParser::new().with_max_event_bytes(4096);
+    let mut events = Vec::new();
+    let line = format!("data: {}\n", "x".repeat(999));
+    // Four lines (4,000 bytes of data and three joining newlines) fit; the fifth does not.
+    for _ in 0..4 {
+        assert_eq!(parser.push(line.as_bytes(), &mut events), Ok(()));
+    }
+    assert_eq!(
+        parser.push(line.as_bytes(), &mut events),
+        Err(Error::SseEventTooLarge { limit: 4096 })
+    );
+    assert!(events.is_empty());
+    // An event under the cap is dispatched as usual, and the cap is per event.
+    let mut parser = SseParser::new().with_max_event_bytes(4096);
+    for _ in 0..3 {
+        let event = format!("{}\n", line.repeat(4));
+        assert_eq!(parser.push(event.as_bytes(), &mut events), Ok(()));
+    }
+    assert_eq!(events.len(), 3);
+}
+
 proptest! {
     /// However the network splits a stream, the events are the same as when it arrives whole.
     #[test]

@@ -4,6 +4,12 @@
 //! executor that reqwest's tokio-based I/O accepts (the CLI and tests use tokio). In the browser
 //! each request gets its own `AbortController`; dropping the send future or the body stream aborts
 //! the fetch, which is how the engine's cancellation closes requests.
+//!
+//! Neither transport follows redirects, keyed or not (`http::redirect_refused`): a key
+//! must not travel to an address the user did not give, and a keyless request is refused too,
+//! so both behave alike and a wrong base URL (http that redirects to https, a moved endpoint) is
+//! reported with the address to use instead of being followed silently — 301 and 302 would even
+//! turn the POST into a GET.
 
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::DefaultTransport;
@@ -23,15 +29,18 @@ mod native {
     use thinkscale_engine::compat::BoxFuture;
     use thinkscale_engine::model::{ModelError, ModelErrorKind};
 
-    #[cfg(feature = "native-transport")]
-    use crate::http::parse_retry_after;
     use crate::http::{HttpRequest, HttpResponse, Transport};
+    #[cfg(feature = "native-transport")]
+    use crate::http::{parse_retry_after, redirect_refused};
 
-    /// The native transport: a shared reqwest client (HTTP/1.1 keep-alive, rustls).
+    /// The native transport: a shared reqwest client (HTTP/1.1 keep-alive, rustls) that never
+    /// follows redirects.
     #[derive(Debug)]
     pub struct DefaultTransport {
+        /// The client, or why it could not be built (then every request fails with that reason;
+        /// falling back to reqwest's default client would follow redirects).
         #[cfg(feature = "native-transport")]
-        client: reqwest::Client,
+        client: Result<reqwest::Client, String>,
         seed: AtomicU64,
     }
 
@@ -53,8 +62,9 @@ mod native {
                 #[cfg(feature = "native-transport")]
                 client: reqwest::Client::builder()
                     .connect_timeout(Duration::from_secs(10))
+                    .redirect(reqwest::redirect::Policy::none())
                     .build()
-                    .unwrap_or_default(),
+                    .map_err(|e| describe(&e).message),
                 seed: AtomicU64::new(nanos),
             }
         }
@@ -87,7 +97,15 @@ mod native {
             &self,
             request: HttpRequest,
         ) -> BoxFuture<'static, Result<HttpResponse, ModelError>> {
-            let mut builder = self.client.post(&request.url).body(request.body);
+            let client = match &self.client {
+                Ok(client) => client,
+                Err(reason) => {
+                    let message = format!("the HTTP client could not be built: {reason}");
+                    let error = ModelError::new(ModelErrorKind::Other, message);
+                    return futures::future::ready(Err(error)).boxed();
+                }
+            };
+            let mut builder = client.post(&request.url).body(request.body);
             for (name, value) in &request.headers {
                 builder = builder.header(name, value);
             }
@@ -95,14 +113,18 @@ mod native {
                 let response = builder.send().await.map_err(|e| describe(&e))?;
                 let header =
                     |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
+                let status = response.status().as_u16();
+                if response.status().is_redirection() {
+                    return Err(redirect_refused(Some(status), header("location")));
+                }
                 let retry_after =
                     parse_retry_after(header("retry-after-ms"), header("retry-after"));
-                let status = response.status().as_u16();
+                let content_type = header("content-type").map(str::to_owned);
                 let body = response.bytes_stream().map(|piece| match piece {
                     Ok(bytes) => Ok(bytes.to_vec()),
                     Err(error) => Err(describe(&error)),
                 });
-                Ok(HttpResponse { status, retry_after, body: Box::pin(body) })
+                Ok(HttpResponse { status, retry_after, content_type, body: Box::pin(body) })
             }
             .boxed()
         }
@@ -134,7 +156,7 @@ mod web {
     use wasm_bindgen_futures::JsFuture;
     use web_sys::{AbortController, ReadableStreamDefaultReader};
 
-    use crate::http::{HttpRequest, HttpResponse, Transport, parse_retry_after};
+    use crate::http::{HttpRequest, HttpResponse, Transport, parse_retry_after, redirect_refused};
 
     /// The browser transport: `fetch` with a streamed body and an `AbortController` per request.
     #[derive(Debug, Default)]
@@ -191,8 +213,15 @@ mod web {
                     .map_err(|e| js_error("AbortController is unavailable", &e))?;
                 let guard = AbortOnDrop(controller);
                 let signal = guard.0.signal();
-                let mut builder =
-                    gloo_net::http::Request::post(&request.url).abort_signal(Some(&signal));
+                // Redirects are never followed (see the module doc). `manual` rather than `error`:
+                // with `error`, fetch rejects with a bare TypeError ("Failed to fetch"), the same
+                // as a refused connection or a CORS failure, so nobody could tell what happened;
+                // with `manual` it resolves with an opaque-redirect response (status 0, no
+                // headers: the browser hides where it points), which becomes a clear error below.
+                // Neither follows the redirect.
+                let mut builder = gloo_net::http::Request::post(&request.url)
+                    .abort_signal(Some(&signal))
+                    .redirect(web_sys::RequestRedirect::Manual);
                 for (name, value) in &request.headers {
                     builder = builder.header(name, value);
                 }
@@ -203,11 +232,15 @@ mod web {
                     .send()
                     .await
                     .map_err(|e| ModelError::new(ModelErrorKind::Network, e.to_string()))?;
+                if response.type_() == web_sys::ResponseType::Opaqueredirect {
+                    return Err(redirect_refused(None, None));
+                }
                 let headers = response.headers();
                 let retry_after = parse_retry_after(
                     headers.get("retry-after-ms").as_deref(),
                     headers.get("retry-after").as_deref(),
                 );
+                let content_type = headers.get("content-type");
                 let status = response.status();
                 let reader = response.body().and_then(|body| {
                     body.get_reader().dyn_into::<ReadableStreamDefaultReader>().ok()
@@ -216,7 +249,7 @@ mod web {
                     let piece = read_piece(reader.as_ref()?).await?;
                     Some((piece, (reader, guard)))
                 });
-                Ok(HttpResponse { status, retry_after, body: Box::pin(body) })
+                Ok(HttpResponse { status, retry_after, content_type, body: Box::pin(body) })
             }
             .boxed_local()
         }

@@ -64,15 +64,27 @@ pub(crate) async fn read_request(stream: &mut TcpStream) -> Option<Recorded> {
     Some(Recorded { path, headers, body: String::from_utf8_lossy(&body).into_owned() })
 }
 
-/// Writes a whole response with a fixed body and closes.
+/// Writes a whole JSON response with a fixed body and closes.
 pub(crate) async fn write_status(
     stream: &mut TcpStream,
     status: u16,
     extra_headers: &[(&str, String)],
     body: &str,
 ) {
+    write_response(stream, status, "application/json", extra_headers, body.as_bytes()).await;
+}
+
+/// Writes a whole response with a fixed body of the given content type and closes. Write errors
+/// (a client that hung up before reading it all) are ignored.
+pub(crate) async fn write_response(
+    stream: &mut TcpStream,
+    status: u16,
+    content_type: &str,
+    extra_headers: &[(&str, String)],
+    body: &[u8],
+) {
     let mut head = format!(
-        "HTTP/1.1 {status} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
+        "HTTP/1.1 {status} {}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n",
         reason(status),
         body.len()
     );
@@ -80,8 +92,9 @@ pub(crate) async fn write_status(
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
-    let _ = stream.write_all(head.as_bytes()).await;
-    let _ = stream.write_all(body.as_bytes()).await;
+    if stream.write_all(head.as_bytes()).await.is_ok() {
+        let _ = stream.write_all(body).await;
+    }
     let _ = stream.shutdown().await;
 }
 
@@ -105,6 +118,12 @@ pub(crate) async fn write_chunk(stream: &mut TcpStream, bytes: &[u8]) -> std::io
     stream.flush().await
 }
 
+/// Closes the connection in the middle of a chunked body (no terminating chunk): the client
+/// sees the body end early, as when a server or proxy dies mid-answer.
+pub(crate) async fn cut(stream: &mut TcpStream) {
+    let _ = stream.shutdown().await;
+}
+
 /// Ends a chunked body cleanly and closes.
 pub(crate) async fn end_stream(stream: &mut TcpStream) {
     let _ = stream.write_all(b"0\r\n\r\n").await;
@@ -120,6 +139,11 @@ pub(crate) fn reset(stream: TcpStream) {
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        301 => "Moved Permanently",
+        302 => "Found",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
         _ => "Status",

@@ -106,7 +106,7 @@ impl<T: Transport> Anthropic<T> {
             retry: config.retry,
             timeouts: config.timeouts,
         };
-        let url = format!("{base}/v1/messages");
+        let url = crate::any::endpoint_url(&base, &["v1", "messages"]);
         Ok(Self { inner: Arc::new(Inner { endpoint, config, url }) })
     }
 }
@@ -213,12 +213,48 @@ impl<T: Transport> Model for Anthropic<T> {
         Capabilities { max_n: 1, logprobs: false, streaming: true, reasoning: true }
     }
 
-    /// What [`thinking_budget`] really asks for: at least 1024, and a budget for effort levels.
+    /// What `thinking_budget` really asks for: at least 1024, and a budget for effort levels.
     fn thinking_tokens(&self, request: &Request) -> u64 {
         request.reasoning.map_or(0, |r| u64::from(thinking_budget(r)))
     }
 
     fn id(&self) -> &str {
         &self.inner.config.model
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use thinkscale_engine::model::Message;
+
+    use super::*;
+
+    #[test]
+    fn the_thinking_tokens_reserved_are_the_thinking_tokens_requested() {
+        let model = Anthropic::new(AnthropicConfig::new("sk-ant-test", "claude")).expect("config");
+        let plain = Request::new(vec![Message::user("hi")]).max_tokens(300);
+        let mut cases = vec![(plain.clone(), None)];
+        for (reasoning, budget) in [
+            (Reasoning::Budget { tokens: 100 }, 1024),
+            (Reasoning::Budget { tokens: 5000 }, 5000),
+            (Reasoning::Effort { level: Effort::Low }, 1024),
+            (Reasoning::Effort { level: Effort::Medium }, 4096),
+            (Reasoning::Effort { level: Effort::High }, 16384),
+        ] {
+            cases.push((plain.clone().reasoning(reasoning), Some(budget)));
+        }
+        for (request, budget) in cases {
+            let body: Value = serde_json::from_str(&model.inner.http(&request).body).expect("json");
+            let sent = body["thinking"]["budget_tokens"].as_u64();
+            assert_eq!(sent, budget, "{:?}", request.reasoning);
+            assert_eq!(
+                model.thinking_tokens(&request),
+                sent.unwrap_or(0),
+                "{:?}",
+                request.reasoning
+            );
+            // Anthropic counts thinking against max_tokens, so it is added on top.
+            assert_eq!(body["max_tokens"].as_u64(), Some(300 + sent.unwrap_or(0)));
+        }
     }
 }

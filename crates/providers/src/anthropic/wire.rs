@@ -138,6 +138,11 @@ impl Decoder for MessageDecoder {
             }
             StreamEvent::MessageStop {} => {
                 self.done = true;
+                // The only choice is complete (stop reason and usage came in `message_delta`).
+                if let Some(completion) = self.completion() {
+                    let _ =
+                        emit.unbounded_send(Chunk::Finished { choice: self.choice, completion });
+                }
                 return Ok(());
             }
             StreamEvent::Error { error } => {
@@ -172,8 +177,15 @@ impl Decoder for MessageDecoder {
     }
 
     fn finish(self) -> Result<Completion, ModelError> {
+        self.completion().ok_or_else(truncated)
+    }
+}
+
+impl MessageDecoder {
+    /// The completion, once the message has started and stopped.
+    fn completion(&self) -> Option<Completion> {
         if !self.started || !self.done {
-            return Err(truncated());
+            return None;
         }
         let (text_len, thinking_len) = (self.text.len() as u64, self.thinking.len() as u64);
         let reasoning_tokens = if thinking_len == 0 {
@@ -181,16 +193,56 @@ impl Decoder for MessageDecoder {
         } else {
             self.output_tokens.saturating_mul(thinking_len) / (text_len + thinking_len)
         };
-        Ok(Completion {
+        Some(Completion {
             usage: Usage {
                 prompt_tokens: self.input_tokens,
-                completion_tokens: self.output_tokens - reasoning_tokens,
+                completion_tokens: self.output_tokens.saturating_sub(reasoning_tokens),
                 reasoning_tokens,
             },
-            reasoning: (!self.thinking.is_empty()).then_some(self.thinking),
-            text: self.text,
+            reasoning: (!self.thinking.is_empty()).then(|| self.thinking.clone()),
+            text: self.text.clone(),
             finish_reason: self.stop_reason.unwrap_or(FinishReason::Other),
             logprobs: None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::StreamExt;
+    use futures::channel::mpsc::unbounded;
+
+    use super::*;
+
+    #[test]
+    fn the_message_finishes_its_choice_at_message_stop_before_the_stream_ends() {
+        let mut decoder = MessageDecoder::new(2);
+        let (emit, chunks) = unbounded();
+        for data in [
+            r#"{"type":"message_start","message":{"usage":{"input_tokens":12,"output_tokens":1}}}"#,
+            r#"{"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"six sevens"}}"#,
+            r#"{"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}}"#,
+            r#"{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"42"}}"#,
+            r#"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":24}}"#,
+            r#"{"type":"message_stop"}"#,
+        ] {
+            let event = SseEvent { event: "message".into(), data: data.into(), id: None };
+            decoder.event(event, &emit).expect("decodes");
+        }
+        drop(emit);
+        let chunks: Vec<Chunk> = futures::executor::block_on(chunks.collect());
+        let Some(Chunk::Finished { choice, completion }) = chunks.last() else {
+            panic!("no Finished at message_stop: {chunks:?}")
+        };
+        assert_eq!(*choice, 2);
+        assert_eq!(
+            (completion.text.as_str(), completion.reasoning.as_deref()),
+            ("42", Some("six sevens"))
+        );
+        assert_eq!(completion.finish_reason, FinishReason::Stop);
+        assert_eq!(completion.usage.prompt_tokens, 12);
+        assert_eq!(completion.usage.completion_tokens + completion.usage.reasoning_tokens, 24);
+        assert_eq!(decoder.finish().as_ref(), Ok(completion));
     }
 }

@@ -1,100 +1,21 @@
-//! The OpenAI chat-completions wire format: the request body and a decoder for its SSE chunks.
+//! The OpenAI chat-completions stream format: typed chunks and the decoder that turns them into
+//! deltas, per-choice finishes and completions.
 //!
 //! Reads `delta.content`, reasoning text from `delta.reasoning_content` (DeepSeek, vLLM, llama.cpp)
 //! or `delta.reasoning` (OpenRouter), `logprobs.content`, `finish_reason`, `usage` (with
 //! `completion_tokens_details.reasoning_tokens`) and llama.cpp's `timings`, and turns an `error`
 //! object sent mid-stream into a failure.
 
-use crate::think::ThinkTags;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use thinkscale_engine::model::{
-    Channel, Chunk, Completion, Effort, FinishReason, ModelError, ModelErrorKind, Reasoning,
-    Request, Response, Role, TokenLogprob, Usage,
+    Channel, Chunk, Completion, FinishReason, ModelError, ModelErrorKind, TokenLogprob, Usage,
 };
 
 use crate::call::{Decoder, malformed, truncated};
 use crate::generator::Emitter;
 use crate::sse::SseEvent;
-
-/// Which field carries the output-token limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MaxTokensField {
-    /// `max_tokens`: understood by nearly every compatible server.
-    MaxTokens,
-    /// `max_completion_tokens`: OpenAI's current name, required by its reasoning models.
-    MaxCompletionTokens,
-}
-
-/// Maps a thinking budget to OpenAI's effort levels (OpenAI has no token budget).
-fn effort_of(reasoning: Reasoning) -> Effort {
-    match reasoning {
-        Reasoning::Effort { level } => level,
-        Reasoning::Budget { tokens } if tokens < 2048 => Effort::Low,
-        Reasoning::Budget { tokens } if tokens < 8192 => Effort::Medium,
-        Reasoning::Budget { .. } => Effort::High,
-    }
-}
-
-/// The JSON body of a streamed chat-completions request.
-pub(crate) fn body(
-    model: &str,
-    request: &Request,
-    n: u32,
-    max_tokens_field: MaxTokensField,
-) -> String {
-    let messages: Vec<Value> = request
-        .messages
-        .iter()
-        .map(|m| {
-            let role = match m.role {
-                Role::System => "system",
-                Role::User => "user",
-                Role::Assistant => "assistant",
-            };
-            json!({ "role": role, "content": m.content })
-        })
-        .collect();
-    let mut body = json!({
-        "model": model,
-        "messages": messages,
-        "stream": true,
-        "stream_options": { "include_usage": true },
-    });
-    let fields = [
-        ("n", (n > 1).then(|| json!(n))),
-        ("temperature", request.temperature.map(|t| json!(t))),
-        ("top_p", request.top_p.map(|p| json!(p))),
-        ("seed", request.seed.map(|s| json!(s))),
-        ("stop", (!request.stop.is_empty()).then(|| json!(request.stop))),
-        ("logprobs", request.logprobs.then_some(json!(true))),
-        (
-            match max_tokens_field {
-                MaxTokensField::MaxTokens => "max_tokens",
-                MaxTokensField::MaxCompletionTokens => "max_completion_tokens",
-            },
-            request.max_tokens.map(|m| json!(m)),
-        ),
-        (
-            "reasoning_effort",
-            request.reasoning.map(|r| {
-                json!(match effort_of(r) {
-                    Effort::Low => "low",
-                    Effort::Medium => "medium",
-                    Effort::High => "high",
-                })
-            }),
-        ),
-    ];
-    if let Some(object) = body.as_object_mut() {
-        for (name, value) in fields {
-            if let Some(value) = value {
-                object.insert(name.to_owned(), value);
-            }
-        }
-    }
-    body.to_string()
-}
+use crate::think::ThinkTags;
 
 #[derive(Deserialize)]
 struct StreamChunk {
@@ -162,6 +83,19 @@ struct Partial {
     think: Option<ThinkTags>,
 }
 
+impl Partial {
+    /// The completion so far, with `usage`.
+    fn completion(&self, usage: Usage) -> Completion {
+        Completion {
+            text: self.text.clone(),
+            reasoning: (!self.reasoning.is_empty()).then(|| self.reasoning.clone()),
+            finish_reason: self.finish_reason.unwrap_or(FinishReason::Other),
+            usage,
+            logprobs: (!self.logprobs.is_empty()).then(|| self.logprobs.clone()),
+        }
+    }
+}
+
 /// What the stream said about itself, beyond the choices.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct StreamFacts {
@@ -169,10 +103,12 @@ pub(crate) struct StreamFacts {
     pub(crate) llama_cpp: bool,
 }
 
-/// Decodes one chat-completions stream; choice indices are shifted by `offset` when this request
-/// fills part of a larger `n`.
+/// Decodes one chat-completions stream into the caller's choices: the stream's choice `i` is
+/// the caller's `targets[i]` (a retry asks only for the choices still unfinished). Each choice
+/// is announced as [`Chunk::Finished`] the moment its `finish_reason` arrives, with its usage
+/// estimated; [`ChatDecoder::into_choices`] gives the best counts once the stream has ended.
 pub(crate) struct ChatDecoder {
-    offset: u32,
+    targets: Vec<u32>,
     think_tags: bool,
     prompt_estimate: u64,
     choices: Vec<Partial>,
@@ -182,9 +118,9 @@ pub(crate) struct ChatDecoder {
 }
 
 impl ChatDecoder {
-    pub(crate) fn new(offset: u32, prompt_estimate: u64) -> Self {
+    pub(crate) fn new(targets: Vec<u32>, prompt_estimate: u64) -> Self {
         Self {
-            offset,
+            targets,
             think_tags: false,
             prompt_estimate,
             choices: Vec::new(),
@@ -200,12 +136,51 @@ impl ChatDecoder {
         self
     }
 
+    /// What the stream has revealed about the server so far.
+    pub(crate) fn facts(&self) -> StreamFacts {
+        self.facts
+    }
+
+    /// Whether every choice seen has its finish reason (and at least one was seen).
+    pub(crate) fn complete(&self) -> bool {
+        !self.choices.is_empty() && self.choices.iter().all(|c| c.finish_reason.is_some())
+    }
+
+    /// The choices that finished so far (the caller's indices), with estimated usage: what a
+    /// stream cut afterwards still delivered.
+    pub(crate) fn finished_choices(&self) -> Vec<(u32, Completion)> {
+        (0u32..)
+            .zip(&self.choices)
+            .filter(|(_, partial)| partial.finish_reason.is_some())
+            .filter_map(|(index, partial)| {
+                let usage = self.estimated_usage(index, partial);
+                Some((self.target(index)?, partial.completion(usage)))
+            })
+            .collect()
+    }
+
+    /// Usage before the server reports it: one streamed delta is about one token, and the
+    /// stream's first choice carries the prompt (reported, else the request's estimate).
+    fn estimated_usage(&self, index: u32, partial: &Partial) -> Usage {
+        let prompt = self.usage.map_or(self.prompt_estimate, |u| u.prompt_tokens);
+        Usage {
+            prompt_tokens: if index == 0 { prompt } else { 0 },
+            completion_tokens: partial.deltas,
+            reasoning_tokens: 0,
+        }
+    }
+
+    /// The caller's index of the stream's choice `index`, if it was asked for.
+    fn target(&self, index: u32) -> Option<u32> {
+        self.targets.get(index as usize).copied()
+    }
+
     fn choice(&mut self, index: u32) -> Result<&mut Partial, ModelError> {
         let think_tags = self.think_tags;
-        let index = index as usize;
-        if index >= 128 {
-            return Err(malformed("chunk", format!("choice index {index} is out of range")));
+        if self.target(index).is_none() {
+            return Err(malformed("chunk", format!("choice index {index} was not asked for")));
         }
+        let index = index as usize;
         if self.choices.len() <= index {
             self.choices.resize_with(index + 1, || Partial {
                 think: think_tags.then(ThinkTags::default),
@@ -215,12 +190,17 @@ impl ChatDecoder {
         self.choices.get_mut(index).ok_or_else(|| malformed("chunk", "choice index"))
     }
 
-    /// The response and what the stream revealed about the server.
-    pub(crate) fn into_parts(self) -> Result<(Response, StreamFacts), ModelError> {
-        if self.choices.is_empty() || self.choices.iter().any(|c| c.finish_reason.is_none()) {
+    /// Every choice (the caller's indices, in stream order) with the best counts: the reported
+    /// `usage` split over the choices by length, else the estimate. Errs when the stream ended
+    /// before every choice finished.
+    pub(crate) fn into_choices(self) -> Result<(Vec<(u32, Completion)>, StreamFacts), ModelError> {
+        if !self.complete() {
             return Err(truncated());
         }
-        let reported = self.usage.unwrap_or_default();
+        let Some(reported) = self.usage else {
+            let choices = self.finished_choices();
+            return Ok((choices, self.facts));
+        };
         let reasoning_total =
             reported.completion_tokens_details.map(|d| d.reasoning_tokens).unwrap_or(0);
         let text_total = reported.completion_tokens.saturating_sub(reasoning_total);
@@ -229,47 +209,30 @@ impl ChatDecoder {
         let reasoning_weights: Vec<u64> =
             self.choices.iter().map(|c| c.reasoning.len() as u64).collect();
         let reasoning_sum: u64 = reasoning_weights.iter().sum();
-        let reported_usage = self.usage.is_some();
-        let completions = self
-            .choices
-            .into_iter()
-            .enumerate()
-            .map(|(i, partial)| {
-                let share = |total: u64, weight: u64, sum: u64| {
-                    total.saturating_mul(weight).checked_div(sum).unwrap_or(total)
+        let share = |total: u64, weight: u64, sum: u64| {
+            total.saturating_mul(weight).checked_div(sum).unwrap_or(total)
+        };
+        let targets = self.targets;
+        let choices = (0u32..)
+            .zip(self.choices)
+            .zip(weights.into_iter().zip(reasoning_weights))
+            .filter_map(|((index, partial), (weight, reasoning_weight))| {
+                let usage = Usage {
+                    prompt_tokens: if index == 0 { reported.prompt_tokens } else { 0 },
+                    completion_tokens: share(text_total, weight, weight_sum),
+                    reasoning_tokens: share(reasoning_total, reasoning_weight, reasoning_sum),
                 };
-                let usage = if reported_usage {
-                    Usage {
-                        prompt_tokens: if i == 0 { reported.prompt_tokens } else { 0 },
-                        completion_tokens: share(
-                            text_total,
-                            weights.get(i).copied().unwrap_or(1),
-                            weight_sum,
-                        ),
-                        reasoning_tokens: share(
-                            reasoning_total,
-                            reasoning_weights.get(i).copied().unwrap_or(0),
-                            reasoning_sum,
-                        ),
-                    }
-                } else {
-                    // No usage from the server: one streamed delta is about one token.
-                    Usage {
-                        prompt_tokens: if i == 0 { self.prompt_estimate } else { 0 },
-                        completion_tokens: partial.deltas,
-                        reasoning_tokens: 0,
-                    }
-                };
-                Completion {
+                let completion = Completion {
                     text: partial.text,
                     reasoning: (!partial.reasoning.is_empty()).then_some(partial.reasoning),
                     finish_reason: partial.finish_reason.unwrap_or(FinishReason::Other),
                     usage,
                     logprobs: (!partial.logprobs.is_empty()).then_some(partial.logprobs),
-                }
+                };
+                Some((targets.get(index as usize).copied()?, completion))
             })
             .collect();
-        Ok((Response { completions }, self.facts))
+        Ok((choices, self.facts))
     }
 }
 
@@ -283,7 +246,7 @@ fn finish_reason(reason: &str) -> FinishReason {
 }
 
 impl Decoder for ChatDecoder {
-    type Output = (Response, StreamFacts);
+    type Output = (Vec<(u32, Completion)>, StreamFacts);
 
     fn event(&mut self, event: SseEvent, emit: &Emitter) -> Result<(), ModelError> {
         let data = event.data.trim();
@@ -303,9 +266,9 @@ impl Decoder for ChatDecoder {
             self.usage = Some(usage);
         }
         self.facts.llama_cpp |= chunk.timings.is_some();
-        let offset = self.offset;
         for choice in chunk.choices {
             let index = choice.index;
+            let target = self.target(index).unwrap_or(index);
             let partial = self.choice(index)?;
             let delta = choice.delta.unwrap_or_default();
             let reasoning = delta.reasoning_content.or(delta.reasoning).filter(|r| !r.is_empty());
@@ -327,17 +290,21 @@ impl Decoder for ChatDecoder {
                         .map(|t| TokenLogprob { token: t.token, logprob: t.logprob }),
                 );
             }
+            let finishes = partial.finish_reason.is_none() && choice.finish_reason.is_some();
             if let Some(reason) = choice.finish_reason {
                 partial.finish_reason = Some(finish_reason(&reason));
                 parts.extend(partial.think.as_mut().map(ThinkTags::finish).unwrap_or_default());
             }
-            let choice = index.saturating_add(offset);
             for (channel, text) in parts {
                 match channel {
                     Channel::Reasoning => partial.reasoning.push_str(&text),
                     Channel::Text => partial.text.push_str(&text),
                 }
-                let _ = emit.unbounded_send(Chunk::Delta { choice, channel, text });
+                let _ = emit.unbounded_send(Chunk::Delta { choice: target, channel, text });
+            }
+            if finishes && let Some(partial) = self.choices.get(index as usize) {
+                let completion = partial.completion(self.estimated_usage(index, partial));
+                let _ = emit.unbounded_send(Chunk::Finished { choice: target, completion });
             }
         }
         Ok(())
@@ -348,7 +315,7 @@ impl Decoder for ChatDecoder {
     }
 
     fn finish(self) -> Result<Self::Output, ModelError> {
-        self.into_parts()
+        self.into_choices()
     }
 }
 
