@@ -19,7 +19,7 @@ use crate::support::{require_server, round_trip, server_root};
 fn through(proxy: &FaultProxy, retry: RetryPolicy, idle: Duration) -> OpenAiCompatible {
     let config = OpenAiConfig {
         retry,
-        timeouts: Timeouts { response: Duration::from_secs(120), idle },
+        timeouts: Timeouts { response: Duration::from_secs(120), idle, ..Timeouts::default() },
         ..OpenAiConfig::llama_cpp(format!("{}/v1", proxy.url()), 1)
     };
     OpenAiCompatible::new(config).expect("config")

@@ -53,6 +53,23 @@ impl Stream for Generated {
     }
 }
 
+/// Resolves on its second poll, waking itself after the first: lets whoever polls the body's
+/// stream take the chunks it just emitted before the body reads on. Without it a fast server
+/// (loopback, a cache) keeps the body busy decoding piece after piece, and a consumer that would
+/// stop — the engine cutting a choice at its token limit — hears of the first delta only after
+/// megabytes.
+pub(crate) fn yield_now() -> impl Future<Output = ()> {
+    let mut yielded = false;
+    futures::future::poll_fn(move |cx| {
+        if yielded {
+            return Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use futures::executor::block_on;

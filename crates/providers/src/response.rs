@@ -160,8 +160,12 @@ impl<T: Transport> Endpoint<T> {
                 clock.heard();
                 start = None;
             }
+            let emitted = !events.is_empty();
             for event in events.drain(..) {
                 decoder.event(event, emit)?;
+            }
+            if emitted {
+                crate::generator::yield_now().await;
             }
         }
         if !decoder.finished() {

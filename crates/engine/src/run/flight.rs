@@ -200,11 +200,17 @@ impl Flight {
     }
 
     /// What choice `choice`'s current attempt consumed, as far as the engine can tell: the
-    /// tokens it streamed, and the request's prompt if no other node has counted it yet. Resets
+    /// tokens it streamed (at most its limit), and the request's prompt if no other node has
+    /// counted it yet. Resets
     /// the choice's counts (the attempt is over).
     pub(crate) fn consumed(&mut self, choice: usize) -> Usage {
         let streamed = self.streamed.get_mut(choice).map(std::mem::take).unwrap_or_default();
-        let (completion_tokens, reasoning_tokens) = streamed.tokens();
+        let (text, reasoning) = streamed.tokens();
+        // The estimate never exceeds the choice's limit: what passed it was cut (and the text
+        // kept is what the limit can hold, at up to 16 bytes a token).
+        let completion_tokens = self.limit.text_tokens.map_or(text, |max| text.min(max));
+        let reasoning_tokens =
+            self.limit.reasoning_tokens.map_or(reasoning, |max| reasoning.min(max));
         let prompt_tokens = if self.prompt_counted { 0 } else { self.prompt_tokens };
         self.prompt_counted = true;
         Usage { prompt_tokens, completion_tokens, reasoning_tokens }
