@@ -22,8 +22,11 @@ pub mod charts;
 pub mod controls;
 #[cfg(target_arch = "wasm32")]
 pub mod embed;
+pub mod key_slot;
 #[cfg(target_arch = "wasm32")]
 pub mod live;
+#[cfg(target_arch = "wasm32")]
+pub mod provider_panel;
 #[cfg(target_arch = "wasm32")]
 pub mod run;
 #[cfg(target_arch = "wasm32")]

@@ -16,6 +16,7 @@ use thinkscale_engine::{
     Task, Trace,
 };
 use thinkscale_js::{JsClock, ProviderModel, register_builtin_loader};
+use thinkscale_providers::ApiKey;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -65,20 +66,26 @@ pub enum ProviderChoice {
         base_url: String,
         /// The model name.
         model: String,
-        /// The key (held in memory; sent to `base_url` only).
-        api_key: String,
+        /// The key (held in memory; sent to `base_url` only; its `Debug` prints `***`).
+        api_key: ApiKey,
     },
     /// Anthropic's Messages API.
     Anthropic {
         /// The model name.
         model: String,
-        /// The key (sent to api.anthropic.com only).
-        api_key: String,
+        /// The key (sent to api.anthropic.com only; its `Debug` prints `***`).
+        api_key: ApiKey,
     },
 }
 
 fn set(object: &js_sys::Object, key: &str, value: &JsValue) {
     let _ = js_sys::Reflect::set(object, &key.into(), value);
+}
+
+/// Hands the key to the provider, which puts it in the one header its endpoint needs (an empty key
+/// is no key: a keyless local server).
+fn set_key(options: &js_sys::Object, key: &ApiKey) {
+    set(options, "apiKey", &key.reveal().into());
 }
 
 /// The built-in model's module (`builtin.js`), loaded and registered once.
@@ -132,12 +139,12 @@ fn provider_options(choice: &ProviderChoice, phase: RwSignal<Phase>) -> JsValue 
             set(&options, "kind", &"openai".into());
             set(&options, "baseURL", &base_url.into());
             set(&options, "model", &model.into());
-            set(&options, "apiKey", &api_key.into());
+            set_key(&options, api_key);
         }
         ProviderChoice::Anthropic { model, api_key } => {
             set(&options, "kind", &"anthropic".into());
             set(&options, "model", &model.into());
-            set(&options, "apiKey", &api_key.into());
+            set_key(&options, api_key);
         }
     }
     options.into()
