@@ -278,8 +278,19 @@ fn finished(outcome: &Outcome) -> Phase {
     }
 }
 
-/// Replays `trace` into `live`, `speed` times faster than it ran (0: at once). Stops early when
-/// `generation` no longer equals `mine` (another run or replay started).
+/// How long an instant replay (or a run of events at the same millisecond) applies events before
+/// it lets the page paint and handle input: a trace of tens of thousands of events becomes many
+/// short tasks instead of one that freezes the page.
+const SLICE_MS: f64 = 8.0;
+
+/// Milliseconds on the page's clock.
+fn page_now() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or_else(js_sys::Date::now, |p| p.now())
+}
+
+/// Replays `trace` into `live`, `speed` times faster than it ran (0: at once, in slices of
+/// [`SLICE_MS`]). Stops early when `generation` no longer equals `mine` (another run or replay
+/// started, or the view went away).
 pub async fn replay(
     trace: Trace,
     speed: f64,
@@ -291,6 +302,7 @@ pub async fn replay(
     live.reset();
     phase.try_set(Phase::Replaying);
     let mut previous = 0;
+    let mut slice_start = page_now();
     for event in &trace.events {
         if generation.try_get_untracked() != Some(mine) {
             return;
@@ -300,6 +312,13 @@ pub async fn replay(
         if speed > 0.0 && wait > 0 {
             let millis = (wait as f64 / speed).min(2_000.0);
             gloo_timers::future::sleep(Duration::from_secs_f64(millis / 1000.0)).await;
+            slice_start = page_now();
+        } else if page_now() - slice_start >= SLICE_MS {
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            slice_start = page_now();
+            if generation.try_get_untracked() != Some(mine) {
+                return;
+            }
         }
         live.apply(event);
     }

@@ -142,9 +142,11 @@ pub fn ReasoningTree(
         if now > total {
             shown.set(total);
         } else if now < total {
+            // The frame may come after the view is gone: then there is nothing left to show.
             request_animation_frame(move || {
-                let total = live.order.with_untracked(Vec::len);
-                shown.update(|s| *s = (*s + ROWS_PER_FRAME).min(total));
+                if let Some(total) = live.order.try_with_untracked(Vec::len) {
+                    shown.try_update(|s| *s = (*s + ROWS_PER_FRAME).min(total));
+                }
             });
         }
     });
