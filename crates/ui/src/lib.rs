@@ -15,11 +15,14 @@
 #[cfg(target_arch = "wasm32")]
 pub mod app;
 #[cfg(target_arch = "wasm32")]
+pub mod branch_view;
+#[cfg(target_arch = "wasm32")]
 pub mod budget_picker;
 #[cfg(target_arch = "wasm32")]
 pub mod charts;
 #[cfg(target_arch = "wasm32")]
 pub mod controls;
+pub mod display_order;
 #[cfg(target_arch = "wasm32")]
 pub mod embed;
 pub mod key_slot;
@@ -32,6 +35,9 @@ pub mod run;
 #[cfg(target_arch = "wasm32")]
 pub mod strategy_picker;
 pub mod strategy_settings;
+#[cfg(target_arch = "wasm32")]
+pub mod streamed_pre;
+pub mod streamed_text;
 #[cfg(target_arch = "wasm32")]
 pub mod trace_panel;
 #[cfg(target_arch = "wasm32")]
