@@ -30,8 +30,16 @@ impl Preview {
         preview
     }
 
-    /// Extends the preview with the next piece of text.
+    /// Extends the preview with the next piece of text. Of a long piece only its end is read:
+    /// the part the window would drop anyway is skipped, so a piece costs at most a few windows.
     pub fn push(&mut self, delta: &str) {
+        let delta = match shown_part(delta) {
+            Some(at) => {
+                *self = Self { cut: true, ..Self::default() };
+                delta.get(at..).unwrap_or(delta)
+            }
+            None => delta,
+        };
         for c in delta.chars() {
             if c.is_whitespace() {
                 self.space = self.chars > 0;
@@ -65,6 +73,18 @@ impl Preview {
         let at = self.tail.char_indices().nth(skip).map_or(self.tail.len(), |(at, _)| at);
         format!("…{}", self.tail.get(at..).unwrap_or_default())
     }
+}
+
+/// Where the end of `delta` that the preview can show starts, when `delta` is long enough for that
+/// end to hide everything before it: the position of its last [`PREVIEW_CHARS`]` + 1`-th
+/// non-whitespace character from the end (the collapsed text from there on is longer than the
+/// window, so the window lies within it and something before it was cut).
+fn shown_part(delta: &str) -> Option<usize> {
+    if delta.len() <= 4 * PREVIEW_CHARS {
+        return None;
+    }
+    let mut visible = delta.char_indices().rev().filter(|(_, c)| !c.is_whitespace());
+    visible.nth(PREVIEW_CHARS).map(|(at, _)| at)
 }
 
 /// A branch's visible or reasoning text, with its revision and preview.
@@ -143,6 +163,30 @@ mod tests {
         }
         assert!(streamed.preview().starts_with('…'));
         assert_eq!(streamed.preview().chars().count(), PREVIEW_CHARS + 1);
+    }
+
+    #[test]
+    fn long_pieces_give_the_same_preview_as_the_whole_text() {
+        let pieces = [
+            "word ".repeat(300),
+            format!("{}  tail  ", "x".repeat(900)),
+            "short".to_owned(),
+            " \n\t ".repeat(400),
+            format!("Ünïcødé {} end", "数学 ".repeat(250)),
+            format!("{}{}", "y".repeat(161), " ".repeat(700)),
+        ];
+        let mut streamed = StreamedText::default();
+        let mut whole = String::new();
+        for piece in pieces.iter().cycle().take(20) {
+            streamed.push(piece);
+            whole.push_str(piece);
+            assert_eq!(
+                streamed.preview(),
+                from_scratch(&whole),
+                "after a {}-byte piece",
+                piece.len()
+            );
+        }
     }
 
     #[test]
