@@ -289,7 +289,7 @@ fn page_now() -> f64 {
 }
 
 /// Replays `trace` into `live`, `speed` times faster than it ran (0: at once, in slices of
-/// [`SLICE_MS`]). Stops early when `generation` no longer equals `mine` (another run or replay
+/// about 8 ms). Stops early when `generation` no longer equals `mine` (another run or replay
 /// started, or the view went away).
 pub async fn replay(
     trace: Trace,
