@@ -146,15 +146,17 @@ async fn a_token_budget_holds_against_real_usage() {
     let root = server_root();
     require_server(&root).await;
     let model = local_model(&root, 8);
-    // Eight samples of up to 200 tokens cannot fit in 300 tokens.
+    // Eight samples of up to 200 tokens cannot fit in 600 tokens. Before the server has reported
+    // the prompt's size the ledger reserves its upper bound (a token a byte, plus framing), so
+    // the first request is shortened to fit; the budget holds whatever the server adds unseen.
     let strategy = SelfConsistency { samples: 8, sampling: sampling(200), ..Default::default() };
     let task = Task::new("What is 6 + 7?").extractor(Extractor::number());
     let outcome = Runner::new(&model)
-        .budget(Budget::unlimited().max_tokens(300))
+        .budget(Budget::unlimited().max_tokens(600))
         .run(&strategy, &task, &mut NullSink)
         .await
         .expect("run");
-    assert!(outcome.spend.total_tokens() <= 300, "spent {}", outcome.spend.total_tokens());
+    assert!(outcome.spend.total_tokens() <= 600, "spent {}", outcome.spend.total_tokens());
     assert!(outcome.succeeded >= 1);
 }
 

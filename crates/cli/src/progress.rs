@@ -38,20 +38,22 @@ pub(crate) fn describe(event: &Event, labels: &mut HashMap<NodeId, String>) -> O
             format!("{at}  ▶ {label}")
         }
         EventKind::BranchFinished { id, answer, usage, text, finish_reason, .. } => format!(
-            "{at}  ✓ {}  → {}  ({} tokens, {finish_reason:?})  “{}”",
+            "{at}  ✓ {}  → {}  ({} tokens, {finish_reason})  “{}”",
             labels.get(id).map_or("node", String::as_str),
             answer.as_ref().map_or("no answer".to_owned(), |a| printable(&a.text)),
             usage.completion_tokens + usage.reasoning_tokens,
             one_line(text.rsplit("\n\n").next().unwrap_or(text), 60),
         ),
         EventKind::BranchRetried { id, attempt, error, delay_ms, .. } => format!(
-            "{at}  ↻ {}  attempt {attempt} in {:.1}s after: {error}",
+            "{at}  ↻ {}  attempt {attempt} in {:.1}s after: {}",
             labels.get(id).map_or("node", String::as_str),
-            *delay_ms as f64 / 1000.0
+            *delay_ms as f64 / 1000.0,
+            printable(&error.to_string())
         ),
         EventKind::Error { id, error, .. } => format!(
-            "{at}  ✗ {}  {error}",
-            id.and_then(|id| labels.get(&id)).map_or("run", String::as_str)
+            "{at}  ✗ {}  {}",
+            id.and_then(|id| labels.get(&id)).map_or("run", String::as_str),
+            printable(&error.to_string())
         ),
         EventKind::VoteTallied { standings, .. } => {
             let votes: Vec<String> = standings
@@ -63,7 +65,9 @@ pub(crate) fn describe(event: &Event, labels: &mut HashMap<NodeId, String>) -> O
         EventKind::NodeScored { id, score, .. } => {
             format!("{at}  ★ {}  scored {score:.2}", labels.get(id).map_or("node", String::as_str))
         }
-        EventKind::EarlyStop { reason } => format!("{at}  ■ stop  {reason:?}"),
+        EventKind::EarlyStop { reason } => {
+            format!("{at}  ■ stop  {}", printable(&reason.to_string()))
+        }
         _ => return None,
     };
     Some(line)
@@ -134,7 +138,7 @@ pub(crate) async fn run(args: RunArgs) -> Result<ExitCode, String> {
             spend.total_tokens(),
             spend.elapsed_ms as f64 / 1000.0
         );
-        let _ = writeln!(out, "stop:   {:?}", outcome.stop);
+        let _ = writeln!(out, "stop:   {}", printable(&outcome.stop.to_string()));
     }
     Ok(if outcome.answer.is_some() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -89,6 +89,20 @@ pub enum StopReason {
     },
 }
 
+/// In words, for people: `the token budget ran out`, `the model failed: network error: …`.
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Completed => f.write_str("completed: every planned call was made"),
+            Self::Settled { rule, detail } => write!(f, "settled early ({rule} rule): {detail}"),
+            Self::Budget { limit } => write!(f, "the {limit} budget ran out"),
+            Self::Cancelled => f.write_str("cancelled"),
+            Self::StoppedBySink => f.write_str("stopped by the event handler"),
+            Self::ModelFailed { error } => write!(f, "the model failed: {error}"),
+        }
+    }
+}
+
 /// The result of a run, as returned and as recorded in its last event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
@@ -313,4 +327,23 @@ pub enum EventKind {
         /// Its result.
         outcome: Outcome,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ModelErrorKind;
+
+    #[test]
+    fn stop_reasons_read_as_plain_words() {
+        let error = ModelError::new(ModelErrorKind::Network, "connection refused");
+        assert_eq!(
+            StopReason::ModelFailed { error }.to_string(),
+            "the model failed: network error: connection refused"
+        );
+        assert_eq!(
+            StopReason::Budget { limit: Limit::Tokens }.to_string(),
+            "the token budget ran out"
+        );
+    }
 }

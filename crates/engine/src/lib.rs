@@ -73,7 +73,7 @@ pub use event::{Event, EventKind, NodeId, NodeKind, Outcome, StopReason};
 pub use model::{Capabilities, Model, ModelError, ModelErrorKind, Request, Response};
 pub use pricing::{PriceTable, Pricing};
 pub use prompt::Task;
-pub use run::{Run, Runner, Verdict};
+pub use run::{MAX_BRANCH_BYTES, MAX_CONCURRENCY, Run, Runner, Verdict};
 pub use sink::{Flow, NullSink, RecordingSink, Sink};
 pub use state::RunState;
 pub use strategy::{

@@ -42,6 +42,8 @@ pub enum ErrorCode {
     Protocol,
     /// A model call failed otherwise.
     ModelFailed,
+    /// A callback of the caller's (`onEvent`) threw: the run stopped; `cause` is what it threw.
+    CallbackFailed,
 }
 
 impl ErrorCode {
@@ -62,6 +64,7 @@ impl ErrorCode {
             Self::NotFound => "NotFoundError",
             Self::Protocol => "ProtocolError",
             Self::ModelFailed => "ModelError",
+            Self::CallbackFailed => "CallbackError",
         }
     }
 
@@ -82,6 +85,7 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::Protocol => "protocol",
             Self::ModelFailed => "model_failed",
+            Self::CallbackFailed => "callback_failed",
         }
     }
 }

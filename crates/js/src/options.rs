@@ -123,6 +123,21 @@ pub struct GenerateContext {
     /// Reports streamed text.
     #[ts(rename = "onDelta", type = "(delta: Delta) => void")]
     pub on_delta: (),
+    /// Reports that one choice is complete before the whole request is: its branch finishes at
+    /// once, so a stop or a budget keeps it. The response `generate` resolves to still lists it.
+    #[ts(rename = "onFinish", type = "(finished: FinishedChoice) => void")]
+    pub on_finish: (),
+}
+
+/// One choice of a custom provider's request, complete (see `onFinish`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "typegen", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FinishedChoice {
+    /// Which completion of the request.
+    pub choice: u32,
+    /// The completion.
+    pub completion: thinkscale_engine::model::Completion,
 }
 
 /// A piece of streamed text from a custom provider.

@@ -189,3 +189,99 @@ async fn traces_round_trip_and_bad_ones_are_refused() {
     assert_eq!(string(&error, "code"), "invalid_trace");
     assert!(string(&error, "message").contains("event 0"), "{}", string(&error, "message"));
 }
+
+/// An engine on a custom provider written in JS (`generate` is the body of an async function of
+/// `request, context`).
+fn engine_with(generate: &str, extra: &str) -> Engine {
+    let provider = js(&format!(
+        "{{ kind: \"custom\", {extra} async generate(request, context) {{ {generate} }} }}"
+    ));
+    let options = Object::new();
+    Reflect::set(&options, &"provider".into(), &provider).unwrap();
+    Engine::new(options.into()).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn a_throwing_on_event_rejects_with_the_partial_result_and_the_thrown_value_as_cause() {
+    let engine = engine_answering("The answer is: 4");
+    let options = js(r#"{ strategy: { kind: "selfConsistency", samples: 3 },
+        onEvent(event) { if (event.type === "branchFinished") throw new Error("my handler broke"); } }"#);
+    let error =
+        settle(engine.run("q".into(), Some(options.unchecked_into()))).await.expect_err("thrown");
+    assert_eq!(string(&error, "name"), "CallbackError");
+    assert_eq!(string(&error, "code"), "callback_failed");
+    assert!(string(&error, "message").contains("my handler broke"));
+    assert_eq!(string(&get(&error, "cause"), "message"), "my handler broke");
+    let result = get(&error, "result");
+    assert_eq!(string(&get(&result, "stop"), "kind"), "stoppedBySink");
+    let branches: Array = get(&result, "branches").unchecked_into();
+    assert!(branches.iter().any(|b| string(&b, "status") == "done"), "what finished is kept");
+}
+
+#[wasm_bindgen_test]
+async fn nan_and_infinite_limits_are_refused_not_read_as_no_limit() {
+    let engine = engine_answering("The answer is: 4");
+    for (options, field) in [
+        ("{ budget: { maxTokens: NaN } }", "budget.maxTokens"),
+        ("{ budget: { maxWallMs: Infinity } }", "budget.maxWallMs"),
+        (
+            "{ strategy: { kind: \"selfConsistency\", sampling: { temperature: NaN } } }",
+            "strategy.sampling.temperature",
+        ),
+    ] {
+        let error = settle(engine.run("q".into(), Some(js(options).unchecked_into())))
+            .await
+            .expect_err(options);
+        assert_eq!(string(&error, "code"), "invalid_config", "{options}");
+        assert_eq!(string(&error, "field"), field, "{options}");
+        assert!(string(&error, "message").contains("finite"), "{options}");
+    }
+    let error = Engine::new(js(
+        r#"{ provider: { kind: "custom", generate() {} }, budget: { maxCostUsd: -Infinity } }"#,
+    ))
+    .expect_err("engine budget");
+    assert_eq!(string(&error, "field"), "budget.maxCostUsd");
+}
+
+#[wasm_bindgen_test]
+async fn a_provider_that_calls_on_delta_from_a_to_json_fails_its_call_without_a_panic() {
+    let engine = engine_with(
+        r#"const delta = { text: "x", toJSON() { context.onDelta("again"); return { text: "x" }; } };
+           context.onDelta(delta);
+           return { completions: [{ text: "The answer is: 1", finishReason: "stop",
+               usage: { promptTokens: 1, completionTokens: 1, reasoningTokens: 0 },
+               toJSON() { context.onDelta("late"); return this; } }] };"#
+            .replace("return this;", "const { toJSON, ...plain } = this; return plain;")
+            .as_str(),
+        "",
+    );
+    let error = settle(engine.run("q".into(), None)).await.expect_err("misuse fails the call");
+    assert_eq!(string(&error, "code"), "protocol");
+    assert!(string(&error, "message").contains("toJSON"), "{}", string(&error, "message"));
+    // The module is alive: the next run works.
+    let fine = engine_answering("The answer is: 2");
+    let result = settle(fine.run("q".into(), None)).await.unwrap();
+    assert_eq!(string(&get(&result, "answer"), "key"), "2");
+}
+
+#[wasm_bindgen_test]
+async fn choices_reported_finished_survive_a_stop_of_their_request() {
+    // Three choices in one call: two are reported complete at once, the third never ends; the
+    // wall-time limit stops the run and the two answers are kept.
+    let engine = engine_with(
+        r#"for (const choice of [0, 1]) context.onFinish({ choice, completion: {
+               text: "The answer is: 6", finishReason: "stop",
+               usage: { promptTokens: choice === 0 ? 9 : 0, completionTokens: 4, reasoningTokens: 0 } } });
+           await new Promise((_, reject) => context.signal.addEventListener("abort",
+               () => reject(new DOMException("stopped", "AbortError"))));"#,
+        "maxN: 3,",
+    );
+    let options =
+        js(r#"{ strategy: { kind: "selfConsistency", samples: 3 }, budget: { maxWallMs: 300 } }"#);
+    let result = settle(engine.run("q".into(), Some(options.unchecked_into()))).await.unwrap();
+    assert_eq!(string(&get(&result, "answer"), "key"), "6");
+    let branches: Array = get(&result, "branches").unchecked_into();
+    let statuses: Vec<String> = branches.iter().map(|b| string(&b, "status")).collect();
+    assert_eq!(statuses, ["done", "done", "cancelled"]);
+    assert_eq!(string(&get(&result, "stop"), "limit"), "wallTime");
+}

@@ -17,6 +17,18 @@ pub enum FinishReason {
     Other,
 }
 
+/// In words: `stop`, `length` (cut at the token limit), `content filter`, `other`.
+impl std::fmt::Display for FinishReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Stop => "stop",
+            Self::Length => "length",
+            Self::ContentFilter => "content filter",
+            Self::Other => "other",
+        })
+    }
+}
+
 /// Tokens consumed by one completion. `completion_tokens` counts visible output only; hidden
 /// reasoning is in `reasoning_tokens`, so the total is the sum of the three.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

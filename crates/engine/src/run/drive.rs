@@ -4,22 +4,28 @@
 //! All branches of a run are polled inside the run's own future (no task spawning, so no runtime):
 //! each model call is a stream merged into one `SelectAll`, raced against cancellation and the
 //! wall-clock deadline. Stopping — for any reason — drops the merged stream, which drops every
-//! in-flight request future; that is what closes the HTTP requests or halts local generation.
+//! in-flight request future; that is what closes the HTTP requests or halts local generation. A
+//! request whose every choice has ended (finished, cut at its limit, failed) is dropped the same
+//! way, alone. What each item of a stream does to the run is in `settle.rs`.
 
 use std::collections::VecDeque;
 use std::task::Poll;
 
-use futures::stream::{self, SelectAll};
+use futures::stream::{self, AbortHandle, Abortable, SelectAll};
 use futures::{StreamExt, future};
 
+use super::flight::{ChoiceLimit, ChoiceState, Flight, Streamed};
+use super::settle::Settled;
 use super::{Journal, Run};
-use crate::budget::{Limit, Reservation};
+use crate::budget::{Limit, prompt_key};
 use crate::compat::{BoxStream, MaybeSend};
 use crate::event::{EventKind, NodeId, NodeKind, StopReason};
-use crate::model::{
-    Chunk, Completion, Model, ModelError, ModelErrorKind, Request, Response, Usage,
-};
-use crate::prompt::parse_confidence;
+use crate::model::{Chunk, Model, ModelError, Reasoning, Request};
+
+/// The most requests one run keeps in flight at once, whatever a strategy asks for: more only
+/// queue (browsers open about six connections per server over HTTP/1.1, and APIs rate-limit), and
+/// each holds a reservation of the budget.
+pub const MAX_CONCURRENCY: u32 = 64;
 
 /// One model call to make: the node(s) it creates and the request. A request with `n` choices
 /// creates `n` nodes.
@@ -50,17 +56,8 @@ pub enum Step {
     Stop(StopReason),
 }
 
-type FlightItem = (usize, Option<Result<Chunk, ModelError>>);
-
-struct Flight {
-    nodes: Vec<NodeId>,
-    /// Nodes whose choice the model reported failed before the response completed.
-    failed: Vec<NodeId>,
-    kind: NodeKind,
-    /// The cascade tier that answers (prices its completions).
-    tier: u32,
-    reservation: Reservation,
-}
+/// An item of one flight's stream: the flight's key and the item (`None`: the stream ended).
+pub(crate) type FlightItem = (usize, Option<Result<Chunk, ModelError>>);
 
 enum Wake {
     Cancelled,
@@ -70,9 +67,10 @@ enum Wake {
 }
 
 impl<'r, M: Model> Run<'r, M> {
-    /// Runs `plans` with at most `concurrency` requests in flight, calling `on_finish` after every
-    /// branch that finishes or fails (read its node from the journal's state). Returns the ids of
-    /// the nodes it started. Returns at once if the run has already stopped.
+    /// Runs `plans` with at most `concurrency` requests in flight (and never more than
+    /// [`MAX_CONCURRENCY`]), calling `on_finish` after every branch that finishes or fails
+    /// (read its node from the journal's state). Returns the ids of the nodes it started.
+    /// Returns at once if the run has already stopped.
     pub async fn drive<F>(
         &mut self,
         plans: Vec<BranchPlan>,
@@ -82,8 +80,7 @@ impl<'r, M: Model> Run<'r, M> {
     where
         F: FnMut(&mut Journal<'r>, NodeId) -> Step + MaybeSend,
     {
-        let model: &'r M = self.model;
-        let concurrency = concurrency.max(1);
+        let concurrency = concurrency.clamp(1, MAX_CONCURRENCY as usize);
         let mut queue: VecDeque<BranchPlan> = plans.into();
         let mut merged: SelectAll<BoxStream<'r, FlightItem>> = SelectAll::new();
         let mut flights: Vec<Option<Flight>> = Vec::new();
@@ -105,24 +102,15 @@ impl<'r, M: Model> Run<'r, M> {
             while in_flight < concurrency {
                 let Some(plan) = queue.front_mut() else { break };
                 let spent = self.journal.state().spend;
-                match self.ledger.admit(&mut plan.request, &spent) {
+                let thinking = self.model.thinking_tokens(&plan.request);
+                match self.ledger.admit(&mut plan.request, &spent, thinking) {
                     Ok(reservation) => {
                         let Some(plan) = queue.pop_front() else { break };
                         let key = flights.len();
-                        let nodes = self.start_nodes(&plan);
-                        started.extend(nodes.iter().copied());
-                        flights.push(Some(Flight {
-                            nodes,
-                            failed: Vec::new(),
-                            kind: plan.kind,
-                            tier: plan.request.tier,
-                            reservation,
-                        }));
-                        let calls = model
-                            .stream(plan.request)
-                            .map(move |item| (key, Some(item)))
-                            .chain(stream::once(future::ready((key, None))));
-                        merged.push(Box::pin(calls));
+                        let (flight, calls) = self.launch(plan, key, thinking, reservation);
+                        started.extend(flight.nodes.iter().copied());
+                        flights.push(Some(flight));
+                        merged.push(calls);
                         in_flight += 1;
                     }
                     Err(limit) => {
@@ -165,68 +153,10 @@ impl<'r, M: Model> Run<'r, M> {
                 Wake::Idle => break,
                 Wake::Item(item) => item,
             };
-            let finished = match item {
-                Some(Ok(Chunk::Delta { choice, channel, text })) => {
-                    let node = flights
-                        .get(key)
-                        .and_then(Option::as_ref)
-                        .and_then(|f| f.nodes.get(choice as usize).copied());
-                    if let (Some(id), false) = (node, text.is_empty()) {
-                        self.journal.emit(EventKind::TokenDelta { id, channel, text });
-                    }
-                    continue;
-                }
-                Some(Ok(Chunk::Retry { choice, attempt, error, delay_ms })) => {
-                    let nodes = flights.get(key).and_then(Option::as_ref).map(|f| f.nodes.clone());
-                    let retried = nodes.unwrap_or_default().into_iter().enumerate();
-                    for (_, id) in retried.filter(|(i, _)| choice.is_none_or(|c| c as usize == *i))
-                    {
-                        let error = error.clone();
-                        self.journal.emit(EventKind::BranchRetried {
-                            id,
-                            attempt,
-                            error,
-                            delay_ms,
-                            usage: Usage::default(),
-                            cost_usd: None,
-                        });
-                    }
-                    continue;
-                }
-                Some(Ok(Chunk::Failed { choice, error })) => {
-                    let flight = flights.get_mut(key).and_then(Option::as_mut);
-                    if let Some(flight) = flight
-                        && let Some(&id) = flight.nodes.get(choice as usize)
-                        && !flight.failed.contains(&id)
-                    {
-                        flight.failed.push(id);
-                        self.journal.emit(EventKind::Error {
-                            id: Some(id),
-                            error,
-                            usage: Usage::default(),
-                            cost_usd: None,
-                        });
-                    }
-                    continue;
-                }
-                Some(Ok(Chunk::Finished { .. })) => continue,
-                Some(Ok(Chunk::Done(response))) => {
-                    self.settle(flights.get_mut(key).and_then(Option::take), Ok(response))
-                }
-                Some(Err(error)) => {
-                    self.settle(flights.get_mut(key).and_then(Option::take), Err(error))
-                }
-                None => {
-                    let error = ModelError::new(
-                        ModelErrorKind::Protocol,
-                        "the response stream ended before the response was complete",
-                    );
-                    self.settle(flights.get_mut(key).and_then(Option::take), Err(error))
-                }
-            };
-            let Some((nodes, fatal)) = finished else { continue };
-            in_flight -= 1;
-
+            let Settled { nodes, ended, fatal, over } = self.settle(&mut flights, key, item);
+            if ended {
+                in_flight -= 1;
+            }
             let mut stop = fatal.map(|error| StopReason::ModelFailed { error });
             for id in nodes {
                 match on_finish(&mut self.journal, id) {
@@ -239,7 +169,7 @@ impl<'r, M: Model> Run<'r, M> {
                     Step::Stop(reason) => stop = stop.or(Some(reason)),
                 }
             }
-            let overspent = self.ledger.overspent(&self.journal.state().spend);
+            let overspent = over.or_else(|| self.ledger.overspent(&self.journal.state().spend));
             if let Some(reason) = stop.or(overspent.map(|limit| StopReason::Budget { limit })) {
                 self.halt(reason, &mut flights);
                 break;
@@ -247,6 +177,46 @@ impl<'r, M: Model> Run<'r, M> {
         }
         // Dropping `merged` here drops every request still in flight.
         started
+    }
+
+    /// Starts one planned request: its nodes, its flight record and its stream of items.
+    fn launch(
+        &mut self,
+        plan: BranchPlan,
+        key: usize,
+        thinking: u64,
+        reservation: crate::budget::Reservation,
+    ) -> (Flight, BoxStream<'r, FlightItem>) {
+        let model: &'r M = self.model;
+        let nodes = self.start_nodes(&plan);
+        let choices = nodes.len();
+        let budgeted = matches!(plan.request.reasoning, Some(Reasoning::Budget { .. }));
+        let limit = ChoiceLimit {
+            text_tokens: plan.request.max_tokens.map(u64::from),
+            // Reasoning has a token limit only when the request set a thinking budget; otherwise
+            // only the per-branch byte cap holds it (some servers stream thinking they were
+            // never asked to bound).
+            reasoning_tokens: (budgeted || thinking > 0)
+                .then(|| thinking.saturating_add(plan.request.max_tokens.map_or(0, u64::from))),
+        };
+        let (abort, registration) = AbortHandle::new_pair();
+        let flight = Flight {
+            nodes,
+            states: vec![ChoiceState::Streaming; choices],
+            streamed: vec![Streamed::default(); choices],
+            kind: plan.kind,
+            tier: plan.request.tier,
+            reservation,
+            limit,
+            prompt_tokens: self.ledger.prompt_tokens(&plan.request),
+            prompt_key: prompt_key(&plan.request),
+            prompt_counted: false,
+            abort,
+        };
+        let calls = Abortable::new(model.stream(plan.request), registration)
+            .map(move |item| (key, Some(item)))
+            .chain(stream::once(future::ready((key, None))));
+        (flight, Box::pin(calls))
     }
 
     /// Emits `branchStarted` for each choice of a plan and returns the new node ids.
@@ -273,91 +243,22 @@ impl<'r, M: Model> Run<'r, M> {
             .collect()
     }
 
-    /// Records the end of a flight; returns its nodes and, if the failure is fatal, the error.
-    /// `None` when the flight had already ended (late items after a failure are ignored).
-    fn settle(
-        &mut self,
-        flight: Option<Flight>,
-        result: Result<Response, ModelError>,
-    ) -> Option<(Vec<NodeId>, Option<ModelError>)> {
-        let flight = flight?;
-        self.ledger.release(flight.reservation);
-        let mut fatal = None;
-        match result {
-            Ok(response) => {
-                let mut completions = response.completions.into_iter();
-                for &id in flight.nodes.iter().filter(|id| !flight.failed.contains(id)) {
-                    match completions.next() {
-                        Some(completion) => {
-                            self.finish_node(id, (flight.kind, flight.tier), completion);
-                        }
-                        None => {
-                            let error = ModelError::new(
-                                ModelErrorKind::Protocol,
-                                format!("the response had no completion for node {id}"),
-                            );
-                            self.journal.emit(EventKind::Error {
-                                id: Some(id),
-                                error,
-                                usage: Usage::default(),
-                                cost_usd: None,
-                            });
-                        }
-                    }
-                }
-                let spent = self.journal.state().spend;
-                self.journal.emit(EventKind::BudgetSpent { spent });
-            }
-            Err(error) => {
-                if error.kind.is_fatal() {
-                    fatal = Some(error.clone());
-                }
-                for &id in flight.nodes.iter().filter(|id| !flight.failed.contains(id)) {
-                    self.journal.emit(EventKind::Error {
-                        id: Some(id),
-                        error: error.clone(),
-                        usage: Usage::default(),
-                        cost_usd: None,
-                    });
-                }
-            }
-        }
-        Some((flight.nodes, fatal))
-    }
-
-    fn finish_node(&mut self, id: NodeId, (kind, tier): (NodeKind, u32), completion: Completion) {
-        let price = crate::budget::price_of(&self.prices, tier);
-        let answers = kind.yields_answer();
-        let answer = answers
-            .then(|| self.parser.extract(&completion.text, completion.finish_reason))
-            .flatten();
-        let confidence = answers.then(|| parse_confidence(&completion.text)).flatten();
-        self.journal.emit(EventKind::BranchFinished {
-            id,
-            mean_logprob: completion.mean_logprob(),
-            cost_usd: price.map(|p| p.cost(&completion.usage)),
-            answer,
-            confidence,
-            usage: completion.usage,
-            finish_reason: completion.finish_reason,
-            reasoning: completion.reasoning,
-            text: completion.text,
-        });
-    }
-
-    /// Stops the run: records why, cancels every flight still open and returns its reservation.
+    /// Stops the run: records why, cancels every choice still streaming (finished ones stay
+    /// finished) with what it consumed, and returns every open flight's reservation.
     fn halt(&mut self, reason: StopReason, flights: &mut [Option<Flight>]) {
         self.journal.emit(EventKind::EarlyStop { reason: reason.clone() });
-        for flight in flights.iter_mut().filter_map(Option::take) {
+        for mut flight in flights.iter_mut().filter_map(Option::take) {
             self.ledger.release(flight.reservation);
-            for id in flight.nodes {
-                self.journal.emit(EventKind::BranchCancelled {
-                    id,
-                    usage: Usage::default(),
-                    cost_usd: None,
-                });
+            flight.abort.abort();
+            for choice in flight.streaming() {
+                let Some(&id) = flight.nodes.get(choice) else { continue };
+                let usage = flight.consumed(choice);
+                let cost_usd = self.price(flight.tier).map(|p| p.cost(&usage));
+                self.journal.emit(EventKind::BranchCancelled { id, usage, cost_usd });
             }
         }
+        let spent = self.journal.state().spend;
+        self.journal.emit(EventKind::BudgetSpent { spent });
         self.stopped = Some(reason);
     }
 }

@@ -8,11 +8,14 @@
 //! budget, was cancelled or lost branches to errors.
 
 mod drive;
+mod flight;
 mod journal;
+mod settle;
 
 use std::sync::Arc;
 
-pub use drive::{BranchPlan, Step};
+pub use drive::{BranchPlan, MAX_CONCURRENCY, Step};
+pub use flight::MAX_BRANCH_BYTES;
 pub use journal::Journal;
 
 use crate::answer::{Answer, AnswerParser};

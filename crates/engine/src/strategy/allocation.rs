@@ -124,9 +124,7 @@ impl Strategy for AdaptiveAllocation {
         if !(0.0..=1.0).contains(&self.easy_below) {
             return Err(Error::config("adaptiveAllocation.easyBelow", "must be between 0 and 1"));
         }
-        if self.concurrency == 0 {
-            return Err(Error::config("adaptiveAllocation.concurrency", "must be at least 1"));
-        }
+        super::validate_concurrency("adaptiveAllocation.concurrency", self.concurrency)?;
         for (index, rung) in self.ladder.iter().enumerate() {
             let field = |name: &str| format!("adaptiveAllocation.ladder[{index}].{name}");
             match rung {

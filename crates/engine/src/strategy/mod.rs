@@ -47,6 +47,23 @@ pub struct ValidationContext<'a> {
     pub tiers: u32,
 }
 
+/// Checks a strategy's `concurrency` setting: at least one request at a time, and at most
+/// [`MAX_CONCURRENCY`](crate::run::MAX_CONCURRENCY) — more would only queue (a browser opens
+/// about six connections per server) while each held part of the budget.
+pub(crate) fn validate_concurrency(field: &str, concurrency: u32) -> Result<()> {
+    let max = crate::run::MAX_CONCURRENCY;
+    if (1..=max).contains(&concurrency) {
+        return Ok(());
+    }
+    Err(crate::error::Error::config(
+        field,
+        format!(
+            "must be between 1 and {max} (got {concurrency}): more requests at once only queue \
+             at the server, while each holds part of the budget"
+        ),
+    ))
+}
+
 /// A way of answering a question with one or more model calls.
 pub trait Strategy: Serialize + MaybeSync {
     /// The strategy's name as JSON spells its `kind` (for example `selfConsistency`).

@@ -63,9 +63,7 @@ pub(crate) fn validate_voting(
             format!("must be between 1 and {MAX_SAMPLES}"),
         ));
     }
-    if concurrency == 0 {
-        return Err(Error::config(format!("{name}.{concurrency_field}"), "must be at least 1"));
-    }
+    super::validate_concurrency(&format!("{name}.{concurrency_field}"), concurrency)?;
     sampling.validate(&format!("{name}.sampling"))?;
     if weighting == Weighting::MeanLogprob && !context.capabilities.logprobs {
         return Err(Error::Unsupported {

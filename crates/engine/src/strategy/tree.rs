@@ -181,7 +181,7 @@ impl Strategy for TreeOfThoughts {
         };
         within("depth", self.depth, MAX_DEPTH)?;
         within("proposals", self.proposals, MAX_FAN_OUT)?;
-        within("concurrency", self.concurrency, 64)?;
+        super::validate_concurrency("treeOfThoughts.concurrency", self.concurrency)?;
         match self.search {
             Search::Beam { width } => within("search.width", width, MAX_FAN_OUT)?,
             Search::DepthFirst { threshold, max_states } => {

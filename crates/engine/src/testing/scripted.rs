@@ -185,7 +185,7 @@ impl ScriptedModel {
     }
 
     /// Scripts the replies for one request and builds its outcome.
-    fn answer(&self, request: &Request) -> (Duration, Result<Response, ModelError>) {
+    fn answer(&self, request: &Request) -> (Vec<Duration>, Result<Response, ModelError>) {
         self.stats.calls.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut log) = self.stats.requests.lock() {
             log.push(request.clone());
@@ -196,9 +196,10 @@ impl ScriptedModel {
                 (self.script)(Call { index, request, choice })
             })
             .collect();
-        let latency = replies.iter().map(|r| r.latency).max().unwrap_or_default();
+        let latencies: Vec<Duration> = replies.iter().map(|r| r.latency).collect();
         if let Some(error) = replies.iter().find_map(|r| r.error.clone()) {
-            return (latency, Err(error));
+            let latency = latencies.iter().max().copied().unwrap_or_default();
+            return (vec![latency], Err(error));
         }
         let prompt_words: u64 = request.messages.iter().map(|m| words(&m.content)).sum();
         let completions = replies
@@ -232,7 +233,7 @@ impl ScriptedModel {
                 }
             })
             .collect();
-        (latency, Ok(Response { completions }))
+        (latencies, Ok(Response { completions }))
     }
 
     fn wait(&self, latency: Duration) -> Option<crate::compat::BoxFuture<'static, ()>> {
@@ -266,36 +267,58 @@ impl Drop for InFlight {
     }
 }
 
-/// The chunks of a streamed response: each choice's words as deltas, then the response.
-fn chunks(result: Result<Response, ModelError>, streaming: bool) -> Vec<Result<Chunk, ModelError>> {
+/// The deltas of one completion: its reasoning's words, then its text's.
+fn deltas(choice: usize, completion: &Completion) -> Vec<Result<Chunk, ModelError>> {
+    let choice = u32::try_from(choice).unwrap_or(u32::MAX);
+    let mut out = Vec::new();
+    for (channel, text) in [
+        (Channel::Reasoning, completion.reasoning.as_deref().unwrap_or("")),
+        (Channel::Text, &completion.text),
+    ] {
+        out.extend(
+            text.split_inclusive(' ')
+                .map(|piece| Ok(Chunk::Delta { choice, channel, text: piece.to_owned() })),
+        );
+    }
+    out
+}
+
+/// A streamed response as a timeline: each choice's words as deltas at its own latency, then
+/// (for a request of several choices) that choice as [`Chunk::Finished`], and the whole response
+/// at the end — as a server that streams `n` choices does.
+fn timeline(
+    latencies: &[Duration],
+    result: Result<Response, ModelError>,
+    streaming: bool,
+) -> Vec<(Duration, Vec<Result<Chunk, ModelError>>)> {
+    let last = latencies.iter().max().copied().unwrap_or_default();
     let response = match result {
         Ok(response) => response,
-        Err(error) => return vec![Err(error)],
+        Err(error) => return vec![(last, vec![Err(error)])],
     };
-    let mut out = Vec::new();
+    let mut steps: Vec<(Duration, Vec<Result<Chunk, ModelError>>)> = Vec::new();
     if streaming {
+        let several = response.completions.len() > 1;
         for (choice, completion) in response.completions.iter().enumerate() {
-            let choice = u32::try_from(choice).unwrap_or(u32::MAX);
-            for (channel, text) in [
-                (Channel::Reasoning, completion.reasoning.as_deref().unwrap_or("")),
-                (Channel::Text, &completion.text),
-            ] {
-                out.extend(
-                    text.split_inclusive(' ')
-                        .map(|piece| Ok(Chunk::Delta { choice, channel, text: piece.to_owned() })),
-                );
+            let mut items = deltas(choice, completion);
+            if several {
+                let choice = u32::try_from(choice).unwrap_or(u32::MAX);
+                items.push(Ok(Chunk::Finished { choice, completion: completion.clone() }));
             }
+            steps.push((latencies.get(choice).copied().unwrap_or(last), items));
         }
+        // Choices that take longer finish later; equal latencies keep choice order.
+        steps.sort_by_key(|(latency, _)| *latency);
     }
-    out.push(Ok(Chunk::Done(response)));
-    out
+    steps.push((last, vec![Ok(Chunk::Done(response))]));
+    steps
 }
 
 impl Model for ScriptedModel {
     async fn complete(&self, request: Request) -> Result<Response, ModelError> {
-        let (latency, result) = self.answer(&request);
+        let (latencies, result) = self.answer(&request);
         let mut guard = InFlight::start(self.stats.clone());
-        if let Some(wait) = self.wait(latency) {
+        if let Some(wait) = self.wait(latencies.iter().max().copied().unwrap_or_default()) {
             wait.await;
         }
         guard.done = true;
@@ -306,19 +329,39 @@ impl Model for ScriptedModel {
         &self,
         request: Request,
     ) -> impl Stream<Item = Result<Chunk, ModelError>> + MaybeSend {
-        let (latency, result) = self.answer(&request);
-        let wait = self.wait(latency);
+        let (latencies, result) = self.answer(&request);
+        let steps = timeline(&latencies, result, self.capabilities.streaming);
+        let clock = self.clock.clone();
+        // In flight from the first poll until the last item is out (dropped early: cancelled).
         let stats = self.stats.clone();
-        let streaming = self.capabilities.streaming;
-        stream::once(async move {
-            let mut guard = InFlight::start(stats);
-            if let Some(wait) = wait {
-                wait.await;
-            }
-            guard.done = true;
-            chunks(result, streaming)
-        })
-        .flat_map(stream::iter)
+        let guard: Arc<Mutex<Option<InFlight>>> = Arc::default();
+        let count = steps.len();
+        let mut elapsed = Duration::ZERO;
+        stream::iter(steps.into_iter().enumerate())
+            .then(move |(index, (at, items))| {
+                let wait = at.saturating_sub(elapsed);
+                elapsed = elapsed.max(at);
+                let sleep = clock.as_ref().filter(|_| !wait.is_zero()).map(|c| c.sleep(wait));
+                let (guard, stats) = (Arc::clone(&guard), Arc::clone(&stats));
+                async move {
+                    if index == 0
+                        && let Ok(mut guard) = guard.lock()
+                    {
+                        *guard = Some(InFlight::start(stats));
+                    }
+                    if let Some(sleep) = sleep {
+                        sleep.await;
+                    }
+                    if index + 1 == count
+                        && let Ok(mut guard) = guard.lock()
+                        && let Some(mut finished) = guard.take()
+                    {
+                        finished.done = true;
+                    }
+                    stream::iter(items)
+                }
+            })
+            .flatten()
     }
 
     fn capabilities(&self) -> Capabilities {

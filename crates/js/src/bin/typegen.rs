@@ -72,6 +72,7 @@ fn main() -> ExitCode {
         CustomProvider,
         GenerateContext,
         Delta,
+        FinishedChoice,
         BuiltinProvider,
         ErrorCode,
         ErrorDetails,

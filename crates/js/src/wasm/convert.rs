@@ -4,11 +4,12 @@
 //! numbers), exactly as the generated TypeScript declarations describe them. Values come in as
 //! JSON text (`JSON.stringify`) read by serde_json: the providers and trace import need serde_json's
 //! deserializers anyway, and one set of them instead of two keeps the wasm small. Values that do
-//! not fit become an `invalid_config` failure naming the option.
+//! not fit — NaN and infinities included — become an `invalid_config` failure naming the option.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::wasm_bindgen;
 
 use crate::error::Failure;
 
@@ -18,12 +19,39 @@ pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, String>
     js_sys::JSON::parse(&text).map_err(|e| format!("{e:?}"))
 }
 
-/// A JS value as JSON text (functions and `undefined` fields left out).
+#[wasm_bindgen(inline_js = r#"
+export function stringifyFinite(value) {
+  const paths = new Map();
+  let bad;
+  const text = JSON.stringify(value, function (key, item) {
+    const parent = paths.get(this);
+    const here = parent ? `${parent}.${key}` : key;
+    if (item !== null && typeof item === "object") paths.set(item, here);
+    if (typeof item === "number" && !Number.isFinite(item) && bad === undefined) bad = here;
+    return item;
+  });
+  return [text, bad];
+}
+"#)]
+extern "C" {
+    /// `JSON.stringify`, also reporting the path of the first NaN or ±Infinity (which JSON
+    /// writes as `null`, silently turning a limit into "no limit"). Throws what stringify throws.
+    #[wasm_bindgen(catch, js_name = stringifyFinite)]
+    fn stringify_finite(value: &JsValue) -> Result<js_sys::Array, JsValue>;
+}
+
+/// A JS value as JSON text (functions and `undefined` fields left out). A number that is NaN or
+/// infinite anywhere inside is refused, naming where: JSON would write it as `null`, and an
+/// option set to `NaN` must not quietly become "unset".
 pub(crate) fn json_of(value: &JsValue, field: &str) -> Result<String, Failure> {
-    js_sys::JSON::stringify(value)
-        .ok()
-        .and_then(|text| text.as_string())
-        .ok_or_else(|| Failure::config(field, "is not JSON data (a cycle, or a BigInt?)"))
+    let not_json =
+        || Failure::config(field, "is not JSON data (a cycle, a BigInt, or a toJSON that throws?)");
+    let parts = stringify_finite(value).map_err(|_| not_json())?;
+    if let Some(path) = parts.get(1).as_string() {
+        let at = if path.is_empty() { field.to_owned() } else { format!("{field}.{path}") };
+        return Err(Failure::config(at, "must be a finite number (got NaN or Infinity)"));
+    }
+    parts.get(0).as_string().ok_or_else(not_json)
 }
 
 /// serde_json's message without its position (`… at line 1 column 42`), which means nothing to

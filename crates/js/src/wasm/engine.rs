@@ -187,11 +187,25 @@ impl Engine {
             .run(&prepared.strategy, &prepared.task, &mut sink)
             .await
             .map_err(|e| failure_to_js(&Failure::from(e), None))?;
-        if let Some(thrown) = sink.thrown {
-            return Err(thrown);
-        }
+        let thrown = sink.thrown.take();
         let result = RunResult::new(outcome, sink.recording.into_trace());
         let result_js = to_js(&result).map_err(|e| JsValue::from(js_sys::Error::new(&e)))?;
+        if let Some(thrown) = thrown {
+            // What the run did before the callback threw is kept (`result`); what it threw is
+            // the `cause`.
+            let said = Reflect::get(&thrown, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+                .or_else(|| thrown.as_string())
+                .unwrap_or_else(|| "a non-Error value".to_owned());
+            let failure = Failure::new(
+                ErrorCode::CallbackFailed,
+                format!("onEvent threw, so the run was stopped: {said}"),
+            );
+            let error = failure_to_js(&failure, Some(&result_js));
+            let _ = Reflect::set(&error, &"cause".into(), &thrown);
+            return Err(error);
+        }
         match Failure::of_stop(&result.stop, result.answer.is_some()) {
             Some(failure) if failure.code == ErrorCode::Aborted => {
                 Err(abort_error(Some(&result_js)))
@@ -263,14 +277,17 @@ impl Engine {
         let ending = Rc::clone(&state);
         wasm_bindgen_futures::spawn_local(async move {
             let end = run.await.map(drop);
-            ending.borrow_mut().finish(end);
+            if let Ok(mut ending) = ending.try_borrow_mut() {
+                ending.finish(end);
+            }
         });
         Ok(RunStream::iterator(state, cancel))
     }
 }
 
 /// Records every event, forwards it to `onEvent` and to the stream, and stops the run if
-/// `onEvent` throws (the run then rejects with what it threw).
+/// `onEvent` throws (the run then rejects with a `CallbackError` carrying the partial `result`,
+/// its `cause` what was thrown).
 struct JsSink {
     recording: RecordingSink,
     on_event: Option<Function>,
@@ -291,8 +308,10 @@ impl Sink for JsSink {
             self.thrown.get_or_insert(thrown);
             return Flow::Stop;
         }
-        if let Some(stream) = &self.stream {
-            stream.borrow_mut().push(value);
+        if let Some(stream) = &self.stream
+            && let Ok(mut stream) = stream.try_borrow_mut()
+        {
+            stream.push(value);
         }
         Flow::Continue
     }

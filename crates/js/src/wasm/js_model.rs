@@ -3,10 +3,12 @@
 //! wraps in the same shape).
 //!
 //! Each call gets its own `AbortController`; dropping the call's stream (the engine cancelling a
-//! branch) aborts it. Deltas reported through `onDelta` become the stream's chunks, in order,
-//! before the final response.
+//! branch) aborts it. Deltas reported through `onDelta`, and choices reported complete through
+//! `onFinish`, become the stream's chunks, in order, before the final response. The callbacks
+//! are the caller's to misuse — call from a `toJSON`, pass junk, call after the end — and every
+//! misuse becomes that call's error, never a panic.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use futures::channel::mpsc;
@@ -24,7 +26,7 @@ use web_sys::AbortController;
 
 use super::convert::{from_js, to_js};
 use crate::error::Failure;
-use crate::options::{CustomProvider, Delta};
+use crate::options::{CustomProvider, Delta, FinishedChoice};
 
 #[wasm_bindgen(inline_js = "export function guarded(f) { \
     let alive = true; const g = (x) => { if (alive) f(x); }; \
@@ -180,7 +182,7 @@ impl Model for JsModel {
                 Err(error) => return Some((Err(error), None)),
             };
             if let Some(promise) = call.promise.as_mut() {
-                match select(call.deltas.next(), promise).await {
+                match select(call.chunks.next(), promise).await {
                     Either::Left((Some(chunk), _)) => return Some((Ok(chunk), Some(Ok(call)))),
                     Either::Left((None, _)) => {
                         if let Some(promise) = call.promise.take() {
@@ -191,20 +193,19 @@ impl Model for JsModel {
                 }
                 call.promise = None;
             }
-            // Settled: deltas reported before the promise resolved come first.
-            if let Ok(chunk) = call.deltas.try_recv() {
+            // Settled: chunks reported before the promise resolved come first.
+            if let Ok(chunk) = call.chunks.try_recv() {
                 return Some((Ok(chunk), Some(Ok(call))));
             }
-            let bad_delta = call.bad_delta.borrow_mut().take();
+            let misuse = call.shared.misuse.try_borrow_mut().ok().and_then(|mut m| m.take());
+            // Copied out first: reading the response may run the caller's `toJSON`, which may
+            // call `onDelta` again, and nothing may be borrowed while it does.
+            let streamed = call.shared.texts.try_borrow().map(|t| t.clone()).unwrap_or_default();
             let item = match call.settled.take()? {
-                Ok(_) if bad_delta.is_some() => Err(ModelError::new(
-                    ModelErrorKind::Protocol,
-                    format!(
-                        "onDelta() was called with something that is not a Delta: {}",
-                        bad_delta.unwrap_or_default()
-                    ),
-                )),
-                Ok(value) => response(&value, call.n, &call.streamed.borrow()).map(Chunk::Done),
+                Ok(_) if misuse.is_some() => {
+                    Err(ModelError::new(ModelErrorKind::Protocol, misuse.unwrap_or_default()))
+                }
+                Ok(value) => response(&value, call.n, &streamed).map(Chunk::Done),
                 Err(error) => Err(model_error(&error)),
             };
             call.guard.disarm();
@@ -221,69 +222,138 @@ impl Model for JsModel {
     }
 }
 
+/// What a call's callbacks share with its stream. Every access is a `try_` borrow: the callbacks
+/// are JavaScript's to call — from inside each other, from a `toJSON`, after the call ended — and
+/// a borrow conflict must become an error, never a panic (a panic kills the page's module).
+struct Shared {
+    chunks: mpsc::UnboundedSender<Chunk>,
+    /// Each choice's streamed text (the answer when `generate` resolves to nothing).
+    texts: RefCell<Vec<String>>,
+    /// The first misuse of a callback (an argument that is not a Delta, a nested call): the call
+    /// fails with it.
+    misuse: RefCell<Option<String>>,
+    /// A callback is running: a second call from inside it (through a `toJSON`) is refused.
+    busy: Cell<bool>,
+}
+
+impl Shared {
+    fn refuse(&self, message: String) {
+        if let Ok(mut misuse) = self.misuse.try_borrow_mut() {
+            misuse.get_or_insert(message);
+        }
+    }
+
+    /// Runs one callback unless another is running; `what` names it in the error.
+    fn guarded(&self, what: &str, callback: impl FnOnce(&Self) -> Result<(), String>) {
+        if self.busy.replace(true) {
+            self.refuse(format!(
+                "{what}() was called while a callback was still running (from a toJSON?)"
+            ));
+            return;
+        }
+        if let Err(message) = callback(self) {
+            self.refuse(message);
+        }
+        self.busy.set(false);
+    }
+
+    fn delta(&self, value: &JsValue) -> Result<(), String> {
+        let delta = match value.as_string() {
+            Some(text) => Delta { choice: None, text, channel: None },
+            None => from_js::<Delta>(value, "delta").map_err(|failure| {
+                format!(
+                    "onDelta() was called with something that is not a Delta: {}",
+                    failure.message
+                )
+            })?,
+        };
+        let choice = delta.choice.unwrap_or(0);
+        let channel = delta.channel.unwrap_or(Channel::Text);
+        if channel == Channel::Text
+            && let Ok(mut texts) = self.texts.try_borrow_mut()
+            && let Some(text) = texts.get_mut(choice as usize)
+        {
+            text.push_str(&delta.text);
+        }
+        let _ = self.chunks.unbounded_send(Chunk::Delta { choice, channel, text: delta.text });
+        Ok(())
+    }
+
+    fn finished(&self, value: &JsValue, n: u32) -> Result<(), String> {
+        let FinishedChoice { choice, completion } =
+            from_js(value, "finished").map_err(|failure| {
+                format!(
+                    "onFinish() was called with something that is not a FinishedChoice: {}",
+                    failure.message
+                )
+            })?;
+        if choice >= n {
+            return Err(format!("onFinish() reported choice {choice} of a request of n = {n}"));
+        }
+        let _ = self.chunks.unbounded_send(Chunk::Finished { choice, completion });
+        Ok(())
+    }
+}
+
 /// One `generate` call in flight.
 struct Call {
     promise: Option<JsFuture>,
     settled: Option<Result<JsValue, JsValue>>,
-    deltas: mpsc::UnboundedReceiver<Chunk>,
-    streamed: Rc<RefCell<Vec<String>>>,
-    /// The first `onDelta` argument that was not a delta: the call fails with it.
-    bad_delta: Rc<RefCell<Option<String>>>,
+    chunks: mpsc::UnboundedReceiver<Chunk>,
+    shared: Rc<Shared>,
     n: u32,
     guard: AbortOnDrop,
-    /// The `onDelta` JS sees: a guard around the closure, revoked before the closure is freed.
-    on_delta: JsValue,
-    /// Kept alive for as long as `generate` may call it.
-    _closure: Closure<dyn FnMut(JsValue)>,
+    /// The callbacks JS sees: guards around the closures, revoked before the closures are freed.
+    callbacks: [JsValue; 2],
+    /// Kept alive for as long as `generate` may call them.
+    _closures: [Closure<dyn Fn(JsValue)>; 2],
 }
 
 impl Drop for Call {
     fn drop(&mut self) {
-        if let Ok(revoke) = Reflect::get(&self.on_delta, &"revoke".into())
-            && let Some(revoke) = revoke.dyn_ref::<js_sys::Function>()
-        {
-            let _ = revoke.call0(&JsValue::UNDEFINED);
+        for callback in &self.callbacks {
+            if let Ok(revoke) = Reflect::get(callback, &"revoke".into())
+                && let Some(revoke) = revoke.dyn_ref::<js_sys::Function>()
+            {
+                let _ = revoke.call0(&JsValue::UNDEFINED);
+            }
         }
     }
 }
 
 impl JsModel {
-    /// Calls `generate` with the request and a context of `{ signal, onDelta }`.
+    /// Calls `generate` with the request and a context of `{ signal, onDelta, onFinish }`.
     fn start(&self, request: &Request) -> Result<Call, ModelError> {
         let n = request.n.max(1);
-        let (sender, deltas) = mpsc::unbounded::<Chunk>();
-        let streamed = Rc::new(RefCell::new(vec![String::new(); n as usize]));
+        let (sender, chunks) = mpsc::unbounded::<Chunk>();
         let controller = AbortController::new()
             .map_err(|e| ModelError::new(ModelErrorKind::Other, format!("{e:?}")))?;
         let signal = controller.signal();
         let guard = AbortOnDrop(Some(controller));
-        let texts = Rc::clone(&streamed);
-        let malformed = Rc::new(RefCell::new(None::<String>));
-        let bad_delta = Rc::clone(&malformed);
-        let on_delta = Closure::<dyn FnMut(JsValue)>::new(move |value: JsValue| {
-            let delta = match value.as_string() {
-                Some(text) => Delta { choice: None, text, channel: None },
-                None => match from_js::<Delta>(&value, "delta") {
-                    Ok(delta) => delta,
-                    Err(failure) => {
-                        malformed.borrow_mut().get_or_insert(failure.message);
-                        return;
-                    }
-                },
-            };
-            let choice = delta.choice.unwrap_or(0);
-            let channel = delta.channel.unwrap_or(Channel::Text);
-            if channel == Channel::Text
-                && let Some(text) = texts.borrow_mut().get_mut(choice as usize)
-            {
-                text.push_str(&delta.text);
-            }
-            let _ = sender.unbounded_send(Chunk::Delta { choice, channel, text: delta.text });
+        let shared = Rc::new(Shared {
+            chunks: sender,
+            texts: RefCell::new(vec![String::new(); n as usize]),
+            misuse: RefCell::new(None),
+            busy: Cell::new(false),
         });
-        let on_delta_js = guarded(on_delta.as_ref());
+        let on_delta = {
+            let shared = Rc::clone(&shared);
+            Closure::<dyn Fn(JsValue)>::new(move |value: JsValue| {
+                shared.guarded("onDelta", |shared| shared.delta(&value));
+            })
+        };
+        let on_finish = {
+            let shared = Rc::clone(&shared);
+            Closure::<dyn Fn(JsValue)>::new(move |value: JsValue| {
+                shared.guarded("onFinish", |shared| shared.finished(&value, n));
+            })
+        };
+        let callbacks = [guarded(on_delta.as_ref()), guarded(on_finish.as_ref())];
         let context = Object::new();
         let _ = Reflect::set(&context, &"signal".into(), &signal);
-        let _ = Reflect::set(&context, &"onDelta".into(), &on_delta_js);
+        let [delta_js, finish_js] = &callbacks;
+        let _ = Reflect::set(&context, &"onDelta".into(), delta_js);
+        let _ = Reflect::set(&context, &"onFinish".into(), finish_js);
         let request_js = to_js(request).map_err(|e| ModelError::new(ModelErrorKind::Other, e))?;
         let result = self
             .generate
@@ -292,13 +362,12 @@ impl JsModel {
         Ok(Call {
             promise: Some(JsFuture::from(js_sys::Promise::resolve(&result))),
             settled: None,
-            deltas,
-            streamed,
-            bad_delta,
+            chunks,
+            shared,
             n,
             guard,
-            on_delta: on_delta_js,
-            _closure: on_delta,
+            callbacks,
+            _closures: [on_delta, on_finish],
         })
     }
 }

@@ -81,6 +81,12 @@ impl StreamState {
     }
 }
 
+/// The promise for a call that arrived while the queue was in use (a call from inside a call:
+/// never from plain JavaScript, which cannot interleave, but the boundary must not panic).
+fn busy() -> Promise {
+    Promise::reject(&js_sys::Error::new("the run's event stream is busy; call again").into())
+}
+
 /// The iterator `engine.stream()` returns.
 #[wasm_bindgen]
 #[derive(Debug)]
@@ -101,7 +107,7 @@ impl RunStream {
     /// The next event; `{ done: true }` after the run ended.
     #[wasm_bindgen(unchecked_return_type = "Promise<IteratorResult<RunEvent, undefined>>")]
     pub fn next(&self) -> Promise {
-        let mut state = self.state.borrow_mut();
+        let Ok(mut state) = self.state.try_borrow_mut() else { return busy() };
         if let Some(event) = state.events.pop_front() {
             return Promise::resolve(&iterator_result(&event, false));
         }
@@ -129,7 +135,7 @@ impl RunStream {
     )]
     pub fn finish_early(&self) -> Promise {
         self.cancel.cancel();
-        let mut state = self.state.borrow_mut();
+        let Ok(mut state) = self.state.try_borrow_mut() else { return busy() };
         state.closed = true;
         state.events.clear();
         while let Some((resolve, _)) = state.waiting.pop_front() {
