@@ -1,5 +1,7 @@
-// Shared by the browser tests and benchmarks: a static file server for web/ on loopback (with the
-// right MIME types for wasm and modules) and Debian's Chromium driven by playwright-core.
+// Shared by the browser tests and benchmarks: a static file server on loopback (with the right MIME
+// types for wasm and modules, and every response under the Content-Security-Policy the shipped
+// pages must run under), Debian's Chromium driven by playwright-core, and a guard that records
+// what must never happen on a page (uncaught errors, CSP violations, dialogs).
 import { createServer } from "node:http";
 import { createReadStream, statSync } from "node:fs";
 import { extname, join, normalize, resolve } from "node:path";
@@ -16,10 +18,22 @@ const TYPES = {
   ".css": "text/css",
 };
 
-/** Serves `dir` on 127.0.0.1 (a random port); `/` is an empty page. Resolves to {url, close}. */
-export function serve(dir) {
+/**
+ * The policy every page is served under: scripts only from the page's own origin (no inline
+ * scripts, no inline import maps, no eval) and WebAssembly compilation.
+ */
+export const CSP = "script-src 'self' 'wasm-unsafe-eval'";
+
+/**
+ * Serves `dir` on 127.0.0.1 (a random port); `/` is an empty page. `routes` maps a path to a
+ * `(request, response) => void` handler for what a test serves itself (slow or odd responses).
+ * Every response carries the {@link CSP} header. Resolves to {url, close}.
+ */
+export function serve(dir, { routes = {} } = {}) {
   const server = createServer((request, response) => {
+    response.setHeader("content-security-policy", CSP);
     const path = decodeURIComponent(new URL(request.url, "http://x").pathname);
+    if (Object.hasOwn(routes, path)) { routes[path](request, response); return; }
     if (path === "/") {
       response.writeHead(200, { "content-type": TYPES[".html"] });
       response.end("<!doctype html><title>thinkscale test</title>");
@@ -33,8 +47,33 @@ export function serve(dir) {
     createReadStream(file).pipe(response);
   });
   return new Promise((ok) => server.listen(0, "127.0.0.1", () => {
-    ok({ url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((done) => server.close(done)) });
+    ok({
+      url: `http://127.0.0.1:${server.address().port}`,
+      close: () => new Promise((done) => { server.closeAllConnections(); server.close(done); }),
+    });
   }));
+}
+
+/**
+ * Records on `problems` what must never happen on `page`: an uncaught error, a
+ * Content-Security-Policy violation (the page's `securitypolicyviolation` events, shadow roots
+ * included, and Chromium's console reports, Workers included) and a dialog (dismissed). Call it
+ * before the page navigates. Returns `problems`.
+ */
+export async function guard(page, problems = []) {
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("dialog", (dialog) => { problems.push(`dialog: ${dialog.message()}`); dialog.dismiss(); });
+  const policy = (where) => (message) => {
+    if (/Content.Security.Policy|CSP violation/i.test(message.text())) problems.push(`${where}: ${message.text()}`);
+  };
+  page.on("console", (message) => { if (!message.worker?.()) policy("console")(message); });
+  page.on("worker", (worker) => worker.on("console", policy("worker console")));
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (event) => {
+      console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"} in ${event.sourceFile}:${event.lineNumber}`);
+    }, true);
+  });
+  return problems;
 }
 
 /** Headless Chromium with the flags this machine needs (no background networking). */

@@ -1,7 +1,9 @@
 // The three examples in web/examples, each in a fresh project with the packed tarball installed:
 // the plain HTML page runs self-consistency with the in-page model in Chromium; the Vite +
 // TypeScript app type-checks, builds, and runs against the real llama.cpp server in Chromium; the
-// Node script type-checks and runs against the same server.
+// Node script type-checks and runs against the same server. The pages are served under
+// `Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'` and any violation fails the test
+// (tests/browser/harness.mjs).
 //
 // Needs scripts/build-npm, THINKSCALE_MODEL_URL and the built-in model's weights
 // (THINKSCALE_BUILTIN_MODEL). Run: node --test tests/npm/
@@ -11,7 +13,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { installInto, modelServer, repoRoot } from "./install.mjs";
-import { launch, serve } from "../browser/harness.mjs";
+import { guard, launch, serve } from "../browser/harness.mjs";
 
 const examples = join(repoRoot, "web", "examples");
 let browser;
@@ -19,18 +21,17 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-/** Opens `url` in a fresh page and fails the test on any uncaught page error. */
+/** Opens `url` in a fresh page; its problems (uncaught errors, CSP violations, dialogs) fail the test. */
 async function open(url) {
   const page = await browser.newPage();
-  const errors = [];
-  page.on("pageerror", (error) => errors.push(error.message));
+  const errors = await guard(page);
   await page.goto(url);
   return { page, errors };
 }
 
 const npx = (dir, ...args) => execFileSync("npx", ["--no-install", ...args], { cwd: dir, encoding: "utf8" });
 
-test("plain HTML: a <script type=module> page runs self-consistency with the in-page model", async () => {
+test("plain HTML: a page with one external module runs self-consistency with the in-page model", async () => {
   const project = installInto({ template: join(examples, "html") });
   const weights = process.env.THINKSCALE_BUILTIN_MODEL ?? join(repoRoot, "web/builtin/models/smollm2-135m.gguf");
   assert.ok(existsSync(weights), `the built-in model's weights: ${weights} (scripts/models path smollm2-135m-q8)`);

@@ -2,8 +2,9 @@
 // self-consistency with the built-in model, stopping a run, an OpenAI-compatible provider
 // pointed at the real llama.cpp server, hostile model output shown as text, the docs page's
 // replayed and mounted embeds, tree search (live against the server, and a recorded depth-first
-// trace with backtracks), adaptive allocation's decisions, and an accessibility audit (axe-core). Screenshots go to
-// test-results/.
+// trace with backtracks), adaptive allocation's decisions, and an accessibility audit (axe-core).
+// Every page is served under `Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'` and
+// fails its test on any violation (tests/browser/harness.mjs). Screenshots go to test-results/.
 //
 // Needs `trunk build --release` (dist/, with the model copied by scripts/build-builtin-web) and
 // THINKSCALE_MODEL_URL. Run: node --test tests/ui/
@@ -14,6 +15,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launch, repoRoot, serve } from "../browser/harness.mjs";
+import { finished, openPage, set } from "./pages.mjs";
 
 const shots = join(repoRoot, "test-results");
 let server, browser;
@@ -25,22 +27,8 @@ before(async () => {
 });
 after(async () => { await browser?.close(); await server?.close(); });
 
-/** A fresh demo page; fails the test on uncaught errors and never lets a dialog open silently. */
-async function demo(path = "/index.html") {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
-  const problems = [];
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  page.on("dialog", (dialog) => { problems.push(`dialog: ${dialog.message()}`); dialog.dismiss(); });
-  await page.goto(server.url + path);
-  await page.waitForSelector("button.think");
-  return { page, problems };
-}
-
-/** Types `value` into `selector` and commits it (the settings update on change). */
-async function set(page, selector, value) {
-  await page.fill(selector, value);
-  await page.dispatchEvent(selector, "change");
-}
+/** A fresh demo page; its problems (uncaught errors, CSP violations, dialogs) fail the test. */
+const demo = (path = "/index.html") => openPage(browser, server, path);
 
 /** Points the demo at the real llama.cpp server through the OpenAI-compatible provider. */
 async function useLocalServer(page) {
@@ -50,9 +38,6 @@ async function useLocalServer(page) {
   await set(page, "#provider-url", base.replace(/\/$/, "") + "/v1");
   await set(page, "#provider-model", "local");
 }
-
-const finished = (page, timeout = 240_000) =>
-  page.waitForFunction(() => document.querySelector(".status-line")?.textContent.startsWith("Done"), null, { timeout });
 
 test("self-consistency with the built-in model: branches stream, votes gather, an answer", async () => {
   const { page, problems } = await demo();
@@ -105,7 +90,8 @@ test("an OpenAI-compatible provider pointed at the real server; the key stays ou
   await page.click("button.think");
   await finished(page, 120_000);
   assert.equal(await page.locator(".branch[data-status=done]").count(), 4);
-  assert.equal(await page.evaluate(() => localStorage.getItem("thinkscale.apiKey")), null, "not saved unless ticked");
+  const saved = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("thinkscale.apiKey")));
+  assert.deepEqual(saved, [], "not saved unless ticked");
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("button.export")]);
   const trace = readFileSync(await download.path(), "utf8");
   assert.match(trace, /"format":"thinkscale.trace"/);
@@ -241,13 +227,8 @@ test("Stop ends a replay, and the next run can start", async () => {
 });
 
 test("the docs page: a replayed trace in a shadow root, a mounted replay that unmounts, and a live embed", async () => {
-  const { page, problems } = await (async () => {
-    const page = await browser.newPage({ viewport: { width: 1000, height: 1600 } });
-    const problems = [];
-    page.on("pageerror", (error) => problems.push(error.message));
-    await page.goto(server.url + "/docs-example/index.html");
-    return { page, problems };
-  })();
+  const { page, problems } = await openPage(browser, server, "/docs-example/index.html",
+    { ready: null, viewport: { width: 1000, height: 1600 } });
   const replayed = page.locator("#replayed");
   await replayed.locator(".final-answer").waitFor({ timeout: 30_000 });
   assert.equal(await replayed.locator(".branch").count(), 6);
@@ -272,16 +253,18 @@ test("the docs page: a replayed trace in a shadow root, a mounted replay that un
 test("axe-core finds no accessibility violations in the demo after a run", async () => {
   const require = createRequire(join(repoRoot, "web", "package.json"));
   const axe = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-  const { page } = await demo();
+  const { page, problems } = await demo();
   const file = join(tmpdir(), "thinkscale-axe-trace.json");
   writeFileSync(file, readFileSync(join(repoRoot, "web/docs-example/trace.json")));
   await page.selectOption(".speed", "0");
   await page.setInputFiles(".import input[type=file]", file);
   await finished(page, 10_000);
-  await page.addScriptTag({ content: axe });
+  // Evaluated by the test (not an inline script, which the page's CSP refuses).
+  await page.evaluate(axe);
   const violations = await page.evaluate(async () => (await window.axe.run(document)).violations
     .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`));
   assert.deepEqual(violations, []);
+  assert.deepEqual(problems, []);
 });
 
 test("tree of thoughts on the real server: proposals, steps and values; pruned states stay, marked", async () => {

@@ -9,8 +9,9 @@ use thinkscale_engine::{CancelToken, StopReason};
 use crate::budget_picker::{BudgetPicker, BudgetSettings};
 
 use crate::charts::{BudgetMeter, Decisions, Verdict, VoteChart, stop_words};
-use crate::controls::{ProviderPanel, ProviderSettings, QuestionBox};
+use crate::controls::QuestionBox;
 use crate::live::LiveRun;
+use crate::provider_panel::{ProviderPanel, ProviderSettings};
 use crate::run::{ModelCache, Phase, RunControl, RunSpec, run, start};
 use crate::strategy_picker::StrategyPicker;
 use crate::strategy_settings::StrategySettings;

@@ -1,6 +1,6 @@
-//! The run at a glance: the vote chart (answers and their weight), the budget meter (samples,
-//! tokens, dollars, seconds against the limits) and the verdict (the answer and why the run
-//! stopped, in words).
+//! The run at a glance: the vote chart (the leading answers and their weight, and how many more
+//! there are), the budget meter (samples, tokens, dollars, seconds against the limits) and the
+//! verdict (the answer and why the run stopped, in words).
 
 use leptos::prelude::*;
 use thinkscale_engine::{Limit, StopReason};
@@ -31,10 +31,23 @@ pub fn VoteChart(
             })
             .collect_view()
     };
+    // A vote spread wide lists its leaders only: say how many answers it does not list.
+    let unlisted = move || {
+        let listed = live.standings.with(Vec::len) as u32;
+        live.answers.get().saturating_sub(listed)
+    };
     view! {
         <section class="votes" aria-label="Votes">
             <h3>"Votes"</h3>
             <ol>{bars}</ol>
+            <Show when=move || unlisted() != 0>
+                <p class="more-answers">
+                    {move || match unlisted() {
+                        1 => "+1 more answer".to_owned(),
+                        n => format!("+{n} more answers"),
+                    }}
+                </p>
+            </Show>
             <Show when=move || live.standings.with(Vec::is_empty)>
                 <p class="empty">"No answers yet."</p>
             </Show>

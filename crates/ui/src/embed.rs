@@ -60,18 +60,61 @@ fn error(message: impl std::fmt::Display) -> JsValue {
     js_sys::Error::new(&message.to_string()).into()
 }
 
+/// The value of `response`'s `Content-Length`, when it has a number there.
+fn content_length(response: &web_sys::Response) -> Option<u64> {
+    response.headers().get("content-length").ok().flatten()?.trim().parse().ok()
+}
+
+/// Fetches a trace, refusing it before reading when its `Content-Length` is over
+/// [`MAX_TRACE_BYTES`](thinkscale_engine::trace::MAX_TRACE_BYTES), and stopping the download once the body grows past it (a server that
+/// sends no length, or a wrong one).
 async fn fetch_trace(url: &str) -> Result<Trace, String> {
     let window = web_sys::window().ok_or("no window")?;
-    let response =
-        JsFuture::from(window.fetch_with_str(url)).await.map_err(|e| format!("{e:?}"))?;
+    let response = JsFuture::from(window.fetch_with_str(url)).await.map_err(js_message)?;
     let response: web_sys::Response = response.dyn_into().map_err(|_| "not a response")?;
     if !response.ok() {
         return Err(format!("{url}: HTTP {}", response.status()));
     }
-    let text = JsFuture::from(response.text().map_err(|e| format!("{e:?}"))?)
-        .await
-        .map_err(|e| format!("{e:?}"))?;
-    Trace::from_json(&text.as_string().unwrap_or_default()).map_err(|e| e.to_string())
+    let body = response.body().ok_or("the response has no body")?;
+    if let Some(length) = content_length(&response)
+        && let Err(error) = Trace::check_size(length)
+    {
+        let _ = body.cancel();
+        return Err(error.to_string());
+    }
+    let reader: web_sys::ReadableStreamDefaultReader =
+        body.get_reader().dyn_into().map_err(|_| "the body cannot be read")?;
+    let mut bytes = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.map_err(js_message)?;
+        let done = js_sys::Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool());
+        if done != Some(false) {
+            break;
+        }
+        let value = js_sys::Reflect::get(&chunk, &"value".into()).map_err(js_message)?;
+        let piece: js_sys::Uint8Array = value.dyn_into().map_err(|_| "the body is not bytes")?;
+        let total = bytes.len() as u64 + u64::from(piece.length());
+        if let Err(error) = Trace::check_size(total) {
+            let _ = reader.cancel();
+            return Err(error.to_string());
+        }
+        let start = bytes.len();
+        bytes.resize(start + piece.length() as usize, 0);
+        if let Some(room) = bytes.get_mut(start..) {
+            piece.copy_to(room);
+        }
+    }
+    let text = String::from_utf8(bytes).map_err(|_| "the trace is not UTF-8 text")?;
+    Trace::from_json(&text).map_err(|e| e.to_string())
+}
+
+/// A JS failure's message.
+fn js_message(error: JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "the request failed".into())
 }
 
 /// A replay-only view of one trace.
@@ -80,9 +123,15 @@ fn Replay(source: Result<Trace, String>, url: Option<String>, speed: f64) -> imp
     let live = LiveRun::new();
     let phase = RwSignal::new(Phase::Idle);
     let generation = RwSignal::new(0_u64);
+    // Also called when a download ends, which may be after the view went away: then the signals
+    // are gone and nothing starts.
     let play = move |trace: Trace| {
-        generation.update(|g| *g += 1);
-        start(replay(trace, speed, live, phase, generation, generation.get_untracked()));
+        if let Some(mine) = generation.try_update(|g| {
+            *g += 1;
+            *g
+        }) {
+            start(replay(trace, speed, live, phase, generation, mine));
+        }
     };
     // Unmounting stops the replay.
     on_cleanup(move || {
@@ -94,7 +143,9 @@ fn Replay(source: Result<Trace, String>, url: Option<String>, speed: f64) -> imp
             match fetch_trace(&url).await {
                 Ok(trace) => play(trace),
                 Err(message) => {
-                    phase.set(Phase::Failed(format!("The trace could not be loaded: {message}")))
+                    phase.try_set(Phase::Failed(format!(
+                        "The trace could not be loaded: {message}"
+                    )));
                 }
             }
         }),

@@ -3,53 +3,20 @@
 //! text for a token, one status for a finish) and 64 streaming branches stay cheap.
 //!
 //! The engine's `RunState` is the reference reducer; this is its view-side twin, keeping only
-//! what the components show, with each branch's fields as their own signals.
+//! what the components show, with each branch's fields as their own signals. Every event costs
+//! work in proportion to the event: a branch's start does not walk the branches so far (the
+//! display order is derived when the view renders), and a token appends to its branch's text.
 
 use leptos::prelude::*;
 use leptos::reactive::owner::WeakOwner;
-use thinkscale_engine::answer::Answer;
 use thinkscale_engine::event::{Event, EventKind, NodeId, NodeKind, Outcome, StopReason};
 use thinkscale_engine::model::Channel;
 use thinkscale_engine::state::{Decision, NodeStatus};
-use thinkscale_engine::vote::Standing;
+use thinkscale_engine::vote::{MAX_STANDINGS, Standing, Tally};
 use thinkscale_engine::{Budget, Spend, Trace};
 
-/// One branch (model call) as the tree shows it.
-#[derive(Debug, Clone)]
-pub struct BranchView {
-    /// Which run of this view it belongs to (ids restart at 0 with every run).
-    pub epoch: u64,
-    /// Its id (its index among the run's branches).
-    pub id: NodeId,
-    /// What it is for.
-    pub kind: NodeKind,
-    /// "sample 3", "judge of #2", …
-    pub label: String,
-    /// Nesting depth: 0 under the root, 1 for a judge of a sample, …
-    pub depth: usize,
-    /// Milliseconds into the run when it started.
-    pub started_ms: u64,
-    /// Running, done, failed or cancelled.
-    pub status: RwSignal<NodeStatus>,
-    /// Visible text so far.
-    pub text: RwSignal<String>,
-    /// Reasoning text so far (reasoning models).
-    pub reasoning: RwSignal<String>,
-    /// The extracted answer, once finished.
-    pub answer: RwSignal<Option<Answer>>,
-    /// Tokens used (prompt + completion + reasoning), once finished.
-    pub tokens: RwSignal<u64>,
-    /// Dollars, once finished, when the model has a price.
-    pub cost_usd: RwSignal<Option<f64>>,
-    /// Milliseconds into the run when it finished.
-    pub finished_ms: RwSignal<Option<u64>>,
-    /// Why it was pruned, failed, or retried — in words.
-    pub note: RwSignal<Option<String>>,
-    /// Its score, when a judge, verifier or evaluator gave one.
-    pub score: RwSignal<Option<f64>>,
-    /// Whether a search pruned it or backed out of it.
-    pub abandoned: RwSignal<bool>,
-}
+pub use crate::branch_view::BranchView;
+use crate::display_order::display_order;
 
 /// The run the views show.
 #[derive(Debug, Clone, Copy)]
@@ -64,10 +31,14 @@ pub struct LiveRun {
     pub budget: RwSignal<Budget>,
     /// Every branch, indexed by id.
     pub branches: RwSignal<Vec<BranchView>>,
-    /// Display order: each branch right after its parent's subtree.
-    pub order: RwSignal<Vec<NodeId>>,
-    /// The current vote, best first.
+    /// Display order: each branch right after its parent's earlier subtrees (derived from
+    /// `branches` when read).
+    pub order: Memo<Vec<NodeId>>,
+    /// The current vote, best first: the leaders only (at most `MAX_STANDINGS`), when the vote is
+    /// spread wide.
     pub standings: RwSignal<Vec<Standing>>,
+    /// Distinct answers in the vote: more than `standings` lists when it is spread wide.
+    pub answers: RwSignal<u32>,
     /// Spending so far.
     pub spend: RwSignal<Spend>,
     /// Milliseconds into the run of the latest event (the clock of the budget meter).
@@ -82,6 +53,8 @@ pub struct LiveRun {
     pub epoch: RwSignal<u64>,
     /// Every event so far, for export.
     events: StoredValue<Vec<Event>>,
+    /// Whether this run already reported an event kind the view does not know.
+    warned: StoredValue<bool>,
     /// The reactive owner the branches' signals belong to (the component's), held weakly: the
     /// view's own storage must not keep its owner alive.
     owner: StoredValue<WeakOwner>,
@@ -90,14 +63,22 @@ pub struct LiveRun {
 impl LiveRun {
     /// An empty run, owned by the current reactive owner.
     pub fn new() -> Self {
+        let branches: RwSignal<Vec<BranchView>> = RwSignal::new(Vec::new());
         Self {
             question: RwSignal::new(String::new()),
             strategy: RwSignal::new(String::new()),
             model: RwSignal::new(String::new()),
             budget: RwSignal::new(Budget::unlimited()),
-            branches: RwSignal::new(Vec::new()),
-            order: RwSignal::new(Vec::new()),
+            branches,
+            order: Memo::new(move |_| {
+                branches
+                    .try_with(|all| {
+                        display_order(&all.iter().map(|b| b.parent).collect::<Vec<_>>())
+                    })
+                    .unwrap_or_default()
+            }),
             standings: RwSignal::new(Vec::new()),
+            answers: RwSignal::new(0),
             spend: RwSignal::new(Spend::default()),
             now_ms: RwSignal::new(0),
             early_stop: RwSignal::new(None),
@@ -105,6 +86,7 @@ impl LiveRun {
             outcome: RwSignal::new(None),
             epoch: RwSignal::new(0),
             events: StoredValue::new(Vec::new()),
+            warned: StoredValue::new(false),
             owner: StoredValue::new(Owner::current().unwrap_or_default().downgrade()),
         }
     }
@@ -112,20 +94,21 @@ impl LiveRun {
     /// Forgets everything, for a new run or replay. Like every method here, it does nothing once
     /// the view is gone (a run or replay may still be finishing in the background).
     pub fn reset(&self) {
-        self.epoch.update(|e| *e += 1);
-        self.question.set(String::new());
-        self.strategy.set(String::new());
-        self.model.set(String::new());
-        self.budget.set(Budget::unlimited());
-        self.order.set(Vec::new());
-        self.branches.set(Vec::new());
-        self.standings.set(Vec::new());
-        self.spend.set(Spend::default());
-        self.now_ms.set(0);
-        self.early_stop.set(None);
-        self.decisions.set(Vec::new());
-        self.outcome.set(None);
+        self.epoch.try_update(|e| *e += 1);
+        self.question.try_set(String::new());
+        self.strategy.try_set(String::new());
+        self.model.try_set(String::new());
+        self.budget.try_set(Budget::unlimited());
+        self.branches.try_set(Vec::new());
+        self.standings.try_set(Vec::new());
+        self.answers.try_set(0);
+        self.spend.try_set(Spend::default());
+        self.now_ms.try_set(0);
+        self.early_stop.try_set(None);
+        self.decisions.try_set(Vec::new());
+        self.outcome.try_set(None);
         let _ = self.events.try_update_value(Vec::clear);
+        let _ = self.warned.try_set_value(false);
     }
 
     /// The events so far, as a trace.
@@ -141,11 +124,12 @@ impl LiveRun {
     pub fn apply(&self, event: &Event) {
         let Some(owner) = self.owner.try_with_value(WeakOwner::upgrade).flatten() else { return };
         let _ = self.events.try_update_value(|events| events.push(event.clone()));
-        self.now_ms.set(event.at_ms);
+        self.now_ms.try_set(event.at_ms);
         owner.with(|| self.apply_kind(event));
     }
 
     fn apply_kind(&self, event: &Event) {
+        let at_ms = event.at_ms;
         match &event.kind {
             EventKind::RunStarted { question, strategy, budget, model, .. } => {
                 self.question.set(question.clone());
@@ -154,7 +138,7 @@ impl LiveRun {
                 self.budget.set(*budget);
             }
             EventKind::BranchStarted { id, parent, kind, label, .. } => {
-                self.start_branch(*id, *parent, *kind, label, event.at_ms);
+                self.start_branch(*id, *parent, *kind, label, at_ms);
             }
             EventKind::TokenDelta { id, channel, text } => {
                 if let Some(branch) = self.branch(*id) {
@@ -162,33 +146,47 @@ impl LiveRun {
                         Channel::Text => branch.text,
                         Channel::Reasoning => branch.reasoning,
                     };
-                    target.update(|all| all.push_str(text));
+                    target.update(|all| all.push(text));
                 }
             }
-            EventKind::BranchRetried { id, attempt, error, .. } => {
+            EventKind::BranchRetried { id, attempt, error, usage, cost_usd, .. } => {
                 if let Some(branch) = self.branch(*id) {
-                    branch.text.set(String::new());
-                    branch.reasoning.set(String::new());
+                    branch.text.update(|t| t.replace(""));
+                    branch.reasoning.update(|t| t.replace(""));
+                    branch.consume(usage, *cost_usd);
                     branch.note.set(Some(format!("retry {attempt}: {error}")));
                 }
             }
             EventKind::BranchFinished { id, text, reasoning, answer, usage, cost_usd, .. } => {
                 if let Some(branch) = self.branch(*id) {
-                    branch.text.set(text.clone());
-                    branch.reasoning.set(reasoning.clone().unwrap_or_default());
+                    branch.text.update(|t| t.replace(text));
+                    branch.reasoning.update(|t| t.replace(reasoning.as_deref().unwrap_or("")));
                     branch.answer.set(answer.clone());
-                    branch.tokens.set(usage.total());
-                    branch.cost_usd.set(*cost_usd);
-                    branch.finished_ms.set(Some(event.at_ms));
-                    branch.status.set(NodeStatus::Done);
+                    branch.consume(usage, *cost_usd);
+                    branch.end(NodeStatus::Done, at_ms);
                 }
             }
-            EventKind::BranchCancelled { id, .. } => {
+            EventKind::BranchCancelled { id, usage, cost_usd } => {
                 if let Some(branch) = self.branch(*id) {
-                    branch.finished_ms.set(Some(event.at_ms));
-                    branch.status.set(NodeStatus::Cancelled);
+                    branch.consume(usage, *cost_usd);
+                    branch.end(NodeStatus::Cancelled, at_ms);
                 }
             }
+            EventKind::UsageRevised { id, usage, cost_usd } => {
+                if let Some(branch) = self.branch(*id) {
+                    branch.revise(usage, *cost_usd);
+                }
+            }
+            EventKind::Error { id: Some(id), error, usage, cost_usd } => {
+                if let Some(branch) = self.branch(*id) {
+                    branch.consume(usage, *cost_usd);
+                    branch.note.set(Some(error.to_string()));
+                    branch.end(NodeStatus::Failed, at_ms);
+                }
+            }
+            // A failure of no branch in particular: the run's outcome (and so the status line)
+            // reports it; what it consumed is in the next `budgetSpent`.
+            EventKind::Error { id: None, .. } => {}
             EventKind::NodeScored { id, score, .. } => {
                 if let Some(branch) = self.branch(*id) {
                     branch.score.set(Some(*score));
@@ -210,39 +208,47 @@ impl LiveRun {
             EventKind::Decided { difficulty, action, reason } => {
                 self.decisions.update(|all| {
                     all.push(Decision {
-                        at_ms: event.at_ms,
+                        at_ms,
                         difficulty: *difficulty,
                         action: action.clone(),
                         reason: reason.clone(),
                     });
                 });
             }
-            EventKind::VoteTallied { standings, .. } => self.standings.set(standings.clone()),
+            EventKind::VoteTallied { standings, answers, .. } => {
+                // Traces written before `answers` existed list every standing.
+                self.answers.set((*answers).max(standings.len() as u32));
+                self.standings.set(standings.clone());
+            }
             EventKind::EarlyStop { reason } => self.early_stop.set(Some(reason.clone())),
             EventKind::BudgetSpent { spent } => self.spend.set(*spent),
-            EventKind::Error { id: Some(id), error, .. } => {
-                if let Some(branch) = self.branch(*id) {
-                    branch.note.set(Some(error.to_string()));
-                    branch.finished_ms.set(Some(event.at_ms));
-                    branch.status.set(NodeStatus::Failed);
-                }
-            }
-            EventKind::RunFinished { outcome } => {
-                self.spend.set(outcome.spend);
-                self.standings.set(
-                    outcome
-                        .votes
-                        .iter()
-                        .map(|t| Standing {
-                            answer: t.answer.clone(),
-                            votes: t.votes,
-                            weight: t.weight,
-                        })
-                        .collect(),
-                );
-                self.outcome.set(Some(outcome.clone()));
-            }
-            _ => {}
+            EventKind::RunFinished { outcome } => self.finish(outcome),
+            // The engine's event kinds are non-exhaustive: a kind newer than this view is kept in
+            // the trace (exports and replays stay whole) but not shown; the console says so once.
+            other => self.unknown(other),
+        }
+    }
+
+    fn finish(&self, outcome: &Outcome) {
+        self.spend.set(outcome.spend);
+        let answers = self.answers.try_get_untracked().unwrap_or(0).max(outcome.votes.len() as u32);
+        self.answers.set(answers);
+        let leaders = outcome.votes.iter().take(MAX_STANDINGS).map(Tally::standing).collect();
+        self.standings.set(leaders);
+        self.outcome.set(Some(outcome.clone()));
+    }
+
+    fn unknown(&self, kind: &EventKind) {
+        if self.warned.try_get_value() == Some(false) {
+            let _ = self.warned.try_set_value(true);
+            let name = serde_json::to_value(kind)
+                .ok()
+                .and_then(|v| v.get("type").and_then(|t| t.as_str().map(str::to_owned)))
+                .unwrap_or_default();
+            leptos::logging::warn!(
+                "thinkscale: this view does not show '{name}' events (newer than the view); they \
+                 stay in the trace"
+            );
         }
     }
 
@@ -255,47 +261,9 @@ impl LiveRun {
         at_ms: u64,
     ) {
         let depth = parent.and_then(|p| self.branch(p)).map_or(0, |p| p.depth + 1);
-        let branch = BranchView {
-            epoch: self.epoch.try_get_untracked().unwrap_or_default(),
-            id,
-            kind,
-            label: label.to_owned(),
-            depth,
-            started_ms: at_ms,
-            status: RwSignal::new(NodeStatus::Running),
-            text: RwSignal::new(String::new()),
-            reasoning: RwSignal::new(String::new()),
-            answer: RwSignal::new(None),
-            tokens: RwSignal::new(0),
-            cost_usd: RwSignal::new(None),
-            finished_ms: RwSignal::new(None),
-            note: RwSignal::new(None),
-            score: RwSignal::new(None),
-            abandoned: RwSignal::new(false),
-        };
+        let epoch = self.epoch.try_get_untracked().unwrap_or_default();
+        let branch = BranchView::started(epoch, id, parent, depth, kind, label, at_ms);
         self.branches.update(|all| all.push(branch));
-        let depths: Vec<usize> = self
-            .branches
-            .try_with_untracked(|all| all.iter().map(|b| b.depth).collect())
-            .unwrap_or_default();
-        self.order.update(|order| {
-            let at = match parent.and_then(|p| order.iter().position(|&n| n == p)) {
-                // After the parent and everything deeper that follows it (its subtree).
-                Some(p) => {
-                    let mut at = p + 1;
-                    while order
-                        .get(at)
-                        .and_then(|n| depths.get(n.0 as usize))
-                        .is_some_and(|&d| d > depth.saturating_sub(1))
-                    {
-                        at += 1;
-                    }
-                    at
-                }
-                None => order.len(),
-            };
-            order.insert(at.min(order.len()), id);
-        });
     }
 }
 

@@ -16,6 +16,7 @@ use thinkscale_engine::{
     Task, Trace,
 };
 use thinkscale_js::{JsClock, ProviderModel, register_builtin_loader};
+use thinkscale_providers::ApiKey;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -65,20 +66,26 @@ pub enum ProviderChoice {
         base_url: String,
         /// The model name.
         model: String,
-        /// The key (held in memory; sent to `base_url` only).
-        api_key: String,
+        /// The key (held in memory; sent to `base_url` only; its `Debug` prints `***`).
+        api_key: ApiKey,
     },
     /// Anthropic's Messages API.
     Anthropic {
         /// The model name.
         model: String,
-        /// The key (sent to api.anthropic.com only).
-        api_key: String,
+        /// The key (sent to api.anthropic.com only; its `Debug` prints `***`).
+        api_key: ApiKey,
     },
 }
 
 fn set(object: &js_sys::Object, key: &str, value: &JsValue) {
     let _ = js_sys::Reflect::set(object, &key.into(), value);
+}
+
+/// Hands the key to the provider, which puts it in the one header its endpoint needs (an empty key
+/// is no key: a keyless local server).
+fn set_key(options: &js_sys::Object, key: &ApiKey) {
+    set(options, "apiKey", &key.reveal().into());
 }
 
 /// The built-in model's module (`builtin.js`), loaded and registered once.
@@ -132,12 +139,12 @@ fn provider_options(choice: &ProviderChoice, phase: RwSignal<Phase>) -> JsValue 
             set(&options, "kind", &"openai".into());
             set(&options, "baseURL", &base_url.into());
             set(&options, "model", &model.into());
-            set(&options, "apiKey", &api_key.into());
+            set_key(&options, api_key);
         }
         ProviderChoice::Anthropic { model, api_key } => {
             set(&options, "kind", &"anthropic".into());
             set(&options, "model", &model.into());
-            set(&options, "apiKey", &api_key.into());
+            set_key(&options, api_key);
         }
     }
     options.into()
@@ -271,8 +278,19 @@ fn finished(outcome: &Outcome) -> Phase {
     }
 }
 
-/// Replays `trace` into `live`, `speed` times faster than it ran (0: at once). Stops early when
-/// `generation` no longer equals `mine` (another run or replay started).
+/// How long an instant replay (or a run of events at the same millisecond) applies events before
+/// it lets the page paint and handle input: a trace of tens of thousands of events becomes many
+/// short tasks instead of one that freezes the page.
+const SLICE_MS: f64 = 8.0;
+
+/// Milliseconds on the page's clock.
+fn page_now() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or_else(js_sys::Date::now, |p| p.now())
+}
+
+/// Replays `trace` into `live`, `speed` times faster than it ran (0: at once, in slices of
+/// about 8 ms). Stops early when `generation` no longer equals `mine` (another run or replay
+/// started, or the view went away).
 pub async fn replay(
     trace: Trace,
     speed: f64,
@@ -284,6 +302,7 @@ pub async fn replay(
     live.reset();
     phase.try_set(Phase::Replaying);
     let mut previous = 0;
+    let mut slice_start = page_now();
     for event in &trace.events {
         if generation.try_get_untracked() != Some(mine) {
             return;
@@ -293,6 +312,13 @@ pub async fn replay(
         if speed > 0.0 && wait > 0 {
             let millis = (wait as f64 / speed).min(2_000.0);
             gloo_timers::future::sleep(Duration::from_secs_f64(millis / 1000.0)).await;
+            slice_start = page_now();
+        } else if page_now() - slice_start >= SLICE_MS {
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            slice_start = page_now();
+            if generation.try_get_untracked() != Some(mine) {
+                return;
+            }
         }
         live.apply(event);
     }

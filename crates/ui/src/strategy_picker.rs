@@ -76,7 +76,9 @@ pub fn StrategyPicker(
                 {field("samples", "Samples (at most)", (1.0, 64.0, 1.0), |s| s.samples.into(), |s, v| s.samples = v as u32)}
             </Show>
             {field("temperature", "Temperature", (0.0, 2.0, 0.1), |s| (f64::from(s.temperature) * 100.0).round() / 100.0, |s, v| s.temperature = v as f32)}
-            {field("tokens", "Max tokens per call", (8.0, 4096.0, 1.0), |s| s.max_tokens.into(), |s, v| s.max_tokens = v as u32)}
+            // Up to 2^20: long-context servers answer at length (the engine caps a branch's text
+            // at 1 MiB whatever the limit).
+            {field("tokens", "Max tokens per call", (8.0, 1_048_576.0, 1.0), |s| s.max_tokens.into(), |s, v| s.max_tokens = v as u32)}
             {choice("answer", "Answer", &[("number", "a number"), ("text", "text")], |s| s.answer.clone(), |s, v| s.answer = v)}
             <Show when=is(&["adaptiveConsistency", "adaptiveAllocation"])>
                 {field("wave", "First wave / samples per wave", (1.0, 16.0, 1.0), |s| s.wave.into(), |s, v| s.wave = v as u32)}

@@ -39,10 +39,16 @@ pub fn TracePanel(
 ) -> impl IntoView {
     let speed = RwSignal::new(4.0_f64);
     // A replay takes over the view: bumping the generation also stops a live run in it.
+    // Also called when a file has been read, which may be after the view went away: then the
+    // signals are gone and nothing starts.
     let play = move |trace: Trace| {
-        generation.update(|g| *g += 1);
-        let mine = generation.get_untracked();
-        start(replay(trace, speed.get_untracked(), live, phase, generation, mine));
+        let Some(speed) = speed.try_get_untracked() else { return };
+        if let Some(mine) = generation.try_update(|g| {
+            *g += 1;
+            *g
+        }) {
+            start(replay(trace, speed, live, phase, generation, mine));
+        }
     };
     let export = move |_| {
         let trace = live.trace();
@@ -65,6 +71,11 @@ pub fn TracePanel(
         else {
             return;
         };
+        // Too large a file is refused by its size, before a byte of it is read.
+        if let Err(error) = Trace::check_size(file.size() as u64) {
+            phase.set(Phase::Failed(format!("That file cannot be opened: {error}.")));
+            return;
+        }
         start(async move {
             let text = JsFuture::from(file.text())
                 .await
@@ -73,9 +84,11 @@ pub fn TracePanel(
                 .unwrap_or_default();
             match Trace::from_json(&text) {
                 Ok(trace) => play(trace),
-                Err(error) => phase.set(Phase::Failed(format!(
-                    "That file is not a thinkscale trace ({error}). Export one with “Save trace”."
-                ))),
+                Err(error) => {
+                    phase.try_set(Phase::Failed(format!(
+                        "That file is not a thinkscale trace ({error}). Export one with “Save trace”."
+                    )));
+                }
             }
         });
     };

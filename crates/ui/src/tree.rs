@@ -1,15 +1,16 @@
 //! The reasoning tree: every branch as it starts, its text streaming in, then its answer, tokens,
 //! cost and time; failed, cancelled and pruned branches marked; a branch opens to its full text
-//! and reasoning. Model output only ever becomes text nodes, never HTML.
+//! and reasoning. Model output only ever becomes text nodes, never HTML, and a token costs work in
+//! proportion to the token: the row's preview is kept incrementally (`streamed_text`) and the
+//! full text grows by appending the new part to its text node (see [`StreamedPre`]).
 
 use leptos::prelude::*;
 use thinkscale_engine::NodeKind;
 use thinkscale_engine::state::NodeStatus;
 
 use crate::live::{BranchView, LiveRun};
-
-/// How much of a running branch's text its row shows (the whole text is one click away).
-const PREVIEW_CHARS: usize = 160;
+use crate::streamed_pre::StreamedPre;
+use crate::streamed_text::StreamedText;
 
 /// Rows added per animation frame: a run that starts 64 branches at once shows them over a few
 /// frames instead of blocking the page for one long task.
@@ -34,18 +35,6 @@ fn kind_name(kind: NodeKind) -> &'static str {
         NodeKind::Draft => "draft",
         NodeKind::Critique => "critique",
         NodeKind::Revision => "revision",
-    }
-}
-
-/// The last `PREVIEW_CHARS` characters of `text`, on one line.
-fn preview(text: &str) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let count = flat.chars().count();
-    if count <= PREVIEW_CHARS {
-        flat
-    } else {
-        let tail: String = flat.chars().skip(count - PREVIEW_CHARS).collect();
-        format!("…{tail}")
     }
 }
 
@@ -112,16 +101,16 @@ fn BranchRow(branch: BranchView, winner: Signal<Option<String>>) -> impl IntoVie
                         }}
                     </span>
                     <span class="meta">{meta}</span>
-                    <span class="preview">{move || text.with(|t| preview(t))}</span>
+                    <span class="preview">{move || text.with(StreamedText::preview)}</span>
                     <Show when=move || note.with(Option::is_some)>
                         <span class="note">{move || note.get().unwrap_or_default()}</span>
                     </Show>
                 </summary>
                 <Show when=move || reasoning.with(|r| !r.is_empty())>
                     <h4>"Reasoning"</h4>
-                    <pre class="reasoning">{move || reasoning.get()}</pre>
+                    <StreamedPre class="reasoning" text=reasoning/>
                 </Show>
-                <pre class="text">{move || text.get()}</pre>
+                <StreamedPre class="text" text/>
             </details>
         </li>
     }
@@ -137,14 +126,16 @@ pub fn ReasoningTree(
         Signal::derive(move || live.standings.with(|s| s.first().map(|t| t.answer.key.clone())));
     let shown = RwSignal::new(0_usize);
     Effect::new(move |_| {
-        let total = live.order.with(Vec::len);
+        let total = live.branches.with(Vec::len);
         let now = shown.get();
         if now > total {
             shown.set(total);
         } else if now < total {
+            // The frame may come after the view is gone: then there is nothing left to show.
             request_animation_frame(move || {
-                let total = live.order.with_untracked(Vec::len);
-                shown.update(|s| *s = (*s + ROWS_PER_FRAME).min(total));
+                if let Some(total) = live.branches.try_with_untracked(Vec::len) {
+                    shown.try_update(|s| *s = (*s + ROWS_PER_FRAME).min(total));
+                }
             });
         }
     });
