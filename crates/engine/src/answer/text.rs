@@ -39,9 +39,19 @@ const PHRASES: [&str; 4] = ["answer is", "answer:", "answer =", "answer -"];
 
 /// The rest of the line after the last "answer is" / "answer:" phrase, decoration stripped.
 pub(crate) fn after_answer_phrase(text: &str) -> Option<&str> {
-    let lower = text.to_ascii_lowercase();
-    let (at, len) =
-        PHRASES.iter().filter_map(|p| lower.rfind(p).map(|i| (i, p.len()))).max_by_key(|x| x.0)?;
+    // One backward scan without copying the text: answers are near the end, and a branch may
+    // hold a megabyte. A phrase is ASCII, so where it matches is a character boundary.
+    let bytes = text.as_bytes();
+    let (at, len) = (0..bytes.len()).rev().find_map(|i| {
+        let rest = bytes.get(i..)?;
+        if !rest.first()?.eq_ignore_ascii_case(&b'a') {
+            return None; // every phrase starts with "answer"
+        }
+        PHRASES.iter().find_map(|phrase| {
+            let head = rest.get(..phrase.len())?;
+            head.eq_ignore_ascii_case(phrase.as_bytes()).then_some((i, phrase.len()))
+        })
+    })?;
     let rest = first_line(text.get(at + len..)?);
     Some(rest.trim_start_matches(|c: char| c == ':' || c == '*' || c == '=' || c.is_whitespace()))
 }
