@@ -2,12 +2,13 @@
 //!
 //! The first byte picks the extractor and whether the text was truncated; for the regex
 //! extractor the input up to the first newline is the pattern. Extraction must also be
-//! deterministic and give non-empty keys.
+//! deterministic and give non-empty keys, and answers no longer than the bound.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use thinkscale_engine::Extractor;
+use thinkscale_engine::answer::MAX_ANSWER_CHARS;
 use thinkscale_engine::model::FinishReason;
 
 fuzz_target!(|data: &[u8]| {
@@ -31,5 +32,6 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(first, parser.extract(text, finish), "extraction is deterministic");
     if let Some(answer) = first {
         assert!(!answer.key.is_empty(), "an answer has a non-empty key");
+        assert!(answer.text.chars().count() <= MAX_ANSWER_CHARS + 1, "answers are bounded");
     }
 });

@@ -5,9 +5,10 @@
 use libfuzzer_sys::fuzz_target;
 use thinkscale_providers::sse::{SseEvent, SseParser};
 
-/// The events and whether the stream ended cleanly; `None` after a line-too-long error.
+/// The events and whether the stream ended cleanly; `None` after a line- or event-too-long
+/// error.
 fn parse(pieces: &[&[u8]]) -> Option<(Vec<SseEvent>, bool)> {
-    let mut parser = SseParser::with_max_line_bytes(4096);
+    let mut parser = SseParser::with_max_line_bytes(4096).with_max_event_bytes(8192);
     let mut events = Vec::new();
     for piece in pieces {
         parser.push(piece, &mut events).ok()?;
@@ -22,9 +23,11 @@ fuzz_target!(|data: &[u8]| {
     let (head, tail) = stream.split_at(cut);
     let whole = parse(&[stream]);
     let split = parse(&[head, tail]);
-    // A too-long line is an error however it is split; otherwise the results are identical.
+    // A too-long line or event is an error however it is split; otherwise the results are
+    // identical, and no event holds more data than the cap.
     assert_eq!(whole.is_none(), split.is_none());
     if let (Some(whole), Some(split)) = (whole, split) {
+        assert!(whole.0.iter().all(|event| event.data.len() <= 8192));
         assert_eq!(whole, split);
     }
 });
