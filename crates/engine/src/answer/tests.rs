@@ -118,3 +118,14 @@ fn a_megabyte_answer_is_cut_and_long_answers_that_differ_late_still_vote_apart()
     let short = parser.extract("The answer is: Canberra.", FinishReason::Stop).unwrap();
     assert_eq!(short.clone().bounded(), short, "short answers are untouched");
 }
+
+#[test]
+fn latex_that_never_closes_costs_one_pass_not_one_per_command() {
+    // 150,000 unclosed `\text{`: each used to scan to the end of the text (minutes in all).
+    let hostile = format!("The answer is: {}", r"\text{".repeat(150_000));
+    let parser = Extractor::Auto.compile().unwrap();
+    assert!(parser.extract(&hostile, FinishReason::Stop).is_some());
+    // Groups are still matched as before: the unclosed one stays, the closed ones are rewritten.
+    assert_eq!(text::clean_latex(r"\text{ \text{kg}"), r"\text{ kg");
+    assert_eq!(text::clean_latex(r"\frac{\text{a}}{2}"), "a/2");
+}
