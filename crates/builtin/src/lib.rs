@@ -25,6 +25,8 @@ mod native;
 pub mod requantize;
 mod sampler;
 pub mod template;
+#[cfg(test)]
+mod testutil;
 mod text_stream;
 pub mod tokenizer;
 mod transformer;
