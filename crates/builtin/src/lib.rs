@@ -35,7 +35,7 @@ pub mod weights;
 mod worker;
 
 pub use error::Error;
-pub use generation::{DEFAULT_MAX_TOKENS, Generation, Loaded, MAX_BATCH};
+pub use generation::{DEFAULT_CACHE_BUDGET, DEFAULT_MAX_TOKENS, Generation, Loaded, MAX_BATCH};
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::BuiltinModel;
 pub use weights::Weights;
