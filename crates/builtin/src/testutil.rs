@@ -133,7 +133,10 @@ pub(crate) fn vocabulary() -> Vec<String> {
 /// The tiny model's metadata, without tensors: a llama of width 8, 2 heads, 1 key/value head,
 /// claiming `block_count` layers.
 pub(crate) fn tiny_metadata(block_count: u32) -> Gguf {
-    let tokens = vocabulary();
+    metadata_over(block_count, &vocabulary())
+}
+
+fn metadata_over(block_count: u32, tokens: &[String]) -> Gguf {
     let types: Vec<i32> = (0..tokens.len()).map(|id| if id < 256 { 1 } else { 3 }).collect();
     Gguf::default()
         .string("general.architecture", "llama")
@@ -147,7 +150,7 @@ pub(crate) fn tiny_metadata(block_count: u32) -> Gguf {
         .f32("llama.rope.freq_base", 10_000.0)
         .string("tokenizer.ggml.model", "gpt2")
         .string("tokenizer.ggml.pre", "smollm")
-        .strings("tokenizer.ggml.tokens", &tokens)
+        .strings("tokenizer.ggml.tokens", tokens)
         .i32s("tokenizer.ggml.token_type", &types)
         .strings("tokenizer.ggml.merges", &[])
         .u32("tokenizer.ggml.eos_token_id", 258)
@@ -187,7 +190,10 @@ pub(crate) fn tiny_layer(file: Gguf, layer: u32) -> Gguf {
 
 /// The tensors outside the layers (tied output: no `output.weight`), added to `file`.
 pub(crate) fn tiny_outer(file: Gguf) -> Gguf {
-    let vocab = vocabulary().len() as u64;
+    outer_over(file, vocabulary().len() as u64)
+}
+
+fn outer_over(file: Gguf, vocab: u64) -> Gguf {
     file.tensor("token_embd.weight", &[WIDTH, vocab], &weights(WIDTH * vocab, 99)).tensor(
         "output_norm.weight",
         &[WIDTH],
@@ -198,4 +204,27 @@ pub(crate) fn tiny_outer(file: Gguf) -> Gguf {
 /// A complete tiny model.
 pub(crate) fn tiny_model() -> Gguf {
     (0..LAYERS).fold(tiny_outer(tiny_metadata(LAYERS)), tiny_layer)
+}
+
+/// Writes the seeds of the `gguf_header` fuzz target (crates/builtin/fuzz/seeds): the tiny
+/// model, and one with a vocabulary of four tokens and an explicit alignment. Run by hand when the format of the tiny model
+/// changes: `cargo test -p thinkscale-builtin --lib -- --ignored write_fuzz_seeds`.
+#[test]
+#[ignore = "writes files into crates/builtin/fuzz/seeds"]
+fn write_fuzz_seeds() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/gguf_header");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("tiny_model.gguf"), tiny_model().bytes()).unwrap();
+    // The same network over the ChatML markers and two letters: a seed a quarter the size,
+    // so that more of the fuzzer's time goes to the header.
+    let tokens: Vec<String> =
+        ["a", "b", "<|im_start|>", "<|im_end|>"].into_iter().map(String::from).collect();
+    let small = (0..LAYERS).fold(
+        outer_over(metadata_over(LAYERS, &tokens), tokens.len() as u64)
+            .u32("general.alignment", 32),
+        tiny_layer,
+    );
+    let bytes = small.bytes();
+    crate::Weights::read(&mut std::io::Cursor::new(&bytes)).unwrap();
+    std::fs::write(dir.join("small_vocabulary.gguf"), bytes).unwrap();
 }

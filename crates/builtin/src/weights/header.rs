@@ -69,6 +69,30 @@ struct Span {
     bytes: u64,
 }
 
+/// The field being read, named in errors only: nothing is formatted while a sound file is read.
+#[derive(Clone, Copy)]
+enum Field<'a> {
+    /// A field of the file's preamble.
+    Preamble(&'static str),
+    /// A part of a metadata entry, by index.
+    Entry(&'static str, u64),
+    /// A part of a tensor description, by index (before its name is known).
+    TensorAt(&'static str, u64),
+    /// A part of a tensor description, by name.
+    Tensor(&'static str, &'a str),
+}
+
+impl std::fmt::Display for Field<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Preamble(what) => write!(f, "{what}"),
+            Self::Entry(part, index) => write!(f, "{part}metadata entry {index}"),
+            Self::TensorAt(part, index) => write!(f, "{part}tensor {index}"),
+            Self::Tensor(part, name) => write!(f, "{part}tensor {name}"),
+        }
+    }
+}
+
 struct Walker<'r, R> {
     reader: &'r mut R,
     /// Bytes from the start of the file to the next one to read.
@@ -83,17 +107,17 @@ struct Walker<'r, R> {
 
 impl<R: Read + Seek> Walker<'_, R> {
     fn walk(mut self) -> Result<Header, Error> {
-        let magic: [u8; 4] = self.array("the GGUF magic")?;
+        let magic: [u8; 4] = self.array(Field::Preamble("the GGUF magic"))?;
         if &magic != b"GGUF" {
             return Err(gguf(format!("it does not start with GGUF (found {magic:02x?})")));
         }
-        let version = u32::from_le_bytes(self.array("the GGUF version")?);
+        let version = u32::from_le_bytes(self.array(Field::Preamble("the GGUF version"))?);
         if !(1..=3).contains(&version) {
             return Err(gguf(format!("GGUF version {version} is not supported (1 to 3 are)")));
         }
         self.wide = version > 1;
-        let tensors = self.length("the tensor count")?;
-        let metadata = self.length("the metadata count")?;
+        let tensors = self.length(Field::Preamble("the tensor count"))?;
+        let metadata = self.length(Field::Preamble("the metadata count"))?;
         if tensors > MAX_TENSORS {
             return Err(gguf(format!("it declares {tensors} tensors (at most {MAX_TENSORS})")));
         }
@@ -142,21 +166,28 @@ impl<R: Read + Seek> Walker<'_, R> {
 
     /// One metadata entry; returns the alignment when the entry is `general.alignment`.
     fn entry(&mut self, entry: u64) -> Result<Option<u64>, Error> {
-        let what = format!("metadata entry {entry}");
-        let length = self.length(&format!("the key length of {what}"))?;
+        let key = Field::Entry("the key of ", entry);
+        let length = self.length(key)?;
         if length > MAX_NAME {
-            return Err(gguf(format!("{what} has a key of {length} bytes (at most {MAX_NAME})")));
+            return Err(gguf(format!(
+                "metadata entry {entry} has a key of {length} bytes (at most {MAX_NAME})"
+            )));
         }
         const ALIGNMENT: &[u8] = b"general.alignment";
-        let is_alignment = if length == ALIGNMENT.len() as u64 {
-            let key: [u8; ALIGNMENT.len()] = self.array(&format!("the key of {what}"))?;
-            key == ALIGNMENT
-        } else {
-            self.skip(length, &format!("the key of {what}"))?;
-            false
+        // candle drops a key's trailing NULs, so "general.alignment\0" is the alignment too.
+        let is_alignment = match length.checked_sub(ALIGNMENT.len() as u64) {
+            Some(rest) => {
+                let start: [u8; ALIGNMENT.len()] = self.array(key)?;
+                let nulls = self.zeros(rest, key)?;
+                start == ALIGNMENT && nulls
+            }
+            None => {
+                self.skip(length, key)?;
+                false
+            }
         };
-        let kind = u32::from_le_bytes(self.array(&format!("the type of {what}"))?);
-        let value = self.value(kind, 0, &what)?;
+        let kind = u32::from_le_bytes(self.array(Field::Entry("the type of ", entry))?);
+        let value = self.value(kind, 0, Field::Entry("", entry))?;
         if !is_alignment {
             return Ok(None);
         }
@@ -183,7 +214,7 @@ impl<R: Read + Seek> Walker<'_, R> {
     }
 
     /// Skips over one value of type `kind`, checking it; returns it when it is an integer.
-    fn value(&mut self, kind: u32, depth: u32, what: &str) -> Result<Scalar, Error> {
+    fn value(&mut self, kind: u32, depth: u32, what: Field<'_>) -> Result<Scalar, Error> {
         Ok(match kind {
             U8 | BOOL => {
                 let [byte] = self.array(what)?;
@@ -205,10 +236,14 @@ impl<R: Read + Seek> Walker<'_, R> {
             }
             STRING => {
                 let length = self.length(what)?;
-                if length > MAX_STRING {
-                    return Err(gguf(format!("{what} holds a string of {length} bytes")));
+                if length > MAX_STRING || length > self.remaining() {
+                    return Err(gguf(format!(
+                        "{what} holds a string of {length} bytes at byte {}, but the file ends \
+                         at {}",
+                        self.position, self.end
+                    )));
                 }
-                self.skip(length, &format!("the {length}-byte string of {what}"))?;
+                self.skip(length, what)?;
                 Scalar::Other
             }
             ARRAY => {
@@ -219,11 +254,15 @@ impl<R: Read + Seek> Walker<'_, R> {
         })
     }
 
-    fn array_items(&mut self, depth: u32, what: &str) -> Result<(), Error> {
+    fn array_items(&mut self, depth: u32, what: Field<'_>) -> Result<(), Error> {
         if depth >= MAX_DEPTH {
             return Err(gguf(format!("{what} nests arrays more than {MAX_DEPTH} deep")));
         }
         let kind = u32::from_le_bytes(self.array(what)?);
+        // Checked even when the array is empty: candle refuses an unknown item type up front.
+        if kind > F64 {
+            return Err(gguf(format!("{what} is an array of unknown value type {kind}")));
+        }
         let count = self.length(what)?;
         self.items = self.items.saturating_add(count);
         if self.items > MAX_METADATA_ITEMS {
@@ -259,19 +298,20 @@ impl<R: Read + Seek> Walker<'_, R> {
     }
 
     fn tensor(&mut self, index: u64) -> Result<Span, Error> {
-        let what = format!("tensor {index}");
-        let length = self.length(&format!("the name length of {what}"))?;
+        let length = self.length(Field::TensorAt("the name length of ", index))?;
         if length > MAX_NAME {
-            return Err(gguf(format!("{what} has a name of {length} bytes (at most {MAX_NAME})")));
+            return Err(gguf(format!(
+                "tensor {index} has a name of {length} bytes (at most {MAX_NAME})"
+            )));
         }
-        let name = self.string(length, &format!("the name of {what}"))?;
-        let dims = u32::from_le_bytes(self.array(&format!("the dimension count of {name}"))?);
+        let name = self.string(length, Field::TensorAt("the name of ", index))?;
+        let dims = u32::from_le_bytes(self.array(Field::Tensor("the dimension count of ", &name))?);
         if dims > MAX_DIMS {
             return Err(gguf(format!("tensor {name} has {dims} dimensions (at most {MAX_DIMS})")));
         }
         let mut elements: u64 = 1;
         for _ in 0..dims {
-            let dim = self.length(&format!("a dimension of tensor {name}"))?;
+            let dim = self.length(Field::Tensor("a dimension of ", &name))?;
             elements = elements.checked_mul(dim).ok_or_else(|| {
                 gguf(format!("tensor {name} has more elements than any file can hold"))
             })?;
@@ -283,7 +323,7 @@ impl<R: Read + Seek> Walker<'_, R> {
         if usize::try_from(elements).is_err() {
             return Err(gguf(format!("tensor {name} has more elements than any file can hold")));
         }
-        let kind = u32::from_le_bytes(self.array(&format!("the type of tensor {name}"))?);
+        let kind = u32::from_le_bytes(self.array(Field::Tensor("the type of ", &name))?);
         let dtype =
             dtype(kind).ok_or_else(|| gguf(format!("tensor {name} has an unknown type {kind}")))?;
         let block = dtype.block_size() as u64;
@@ -296,7 +336,7 @@ impl<R: Read + Seek> Walker<'_, R> {
         let bytes = (elements / block).checked_mul(dtype.type_size() as u64).ok_or_else(|| {
             gguf(format!("tensor {name} has more elements than any file can hold"))
         })?;
-        let offset = u64::from_le_bytes(self.array(&format!("the offset of tensor {name}"))?);
+        let offset = u64::from_le_bytes(self.array(Field::Tensor("the offset of ", &name))?);
         Ok(Span { name, offset, bytes })
     }
 
@@ -309,7 +349,7 @@ impl<R: Read + Seek> Walker<'_, R> {
         if self.wide { 8 } else { 4 }
     }
 
-    fn ensure(&self, bytes: u64, what: &str) -> Result<(), Error> {
+    fn ensure(&self, bytes: u64, what: Field<'_>) -> Result<(), Error> {
         if bytes > self.remaining() {
             return Err(gguf(format!(
                 "{what} needs {bytes} bytes at byte {}, but the file ends at {}",
@@ -319,7 +359,7 @@ impl<R: Read + Seek> Walker<'_, R> {
         Ok(())
     }
 
-    fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N], Error> {
+    fn array<const N: usize>(&mut self, what: Field<'_>) -> Result<[u8; N], Error> {
         self.ensure(N as u64, what)?;
         let mut bytes = [0; N];
         self.reader.read_exact(&mut bytes)?;
@@ -327,7 +367,7 @@ impl<R: Read + Seek> Walker<'_, R> {
         Ok(bytes)
     }
 
-    fn length(&mut self, what: &str) -> Result<u64, Error> {
+    fn length(&mut self, what: Field<'_>) -> Result<u64, Error> {
         if self.wide {
             Ok(u64::from_le_bytes(self.array(what)?))
         } else {
@@ -335,7 +375,7 @@ impl<R: Read + Seek> Walker<'_, R> {
         }
     }
 
-    fn skip(&mut self, bytes: u64, what: &str) -> Result<(), Error> {
+    fn skip(&mut self, bytes: u64, what: Field<'_>) -> Result<(), Error> {
         self.ensure(bytes, what)?;
         // Within the file (just checked), so the offset fits an i64.
         let offset = i64::try_from(bytes).map_err(|_| gguf(format!("{what} is too long")))?;
@@ -344,7 +384,24 @@ impl<R: Read + Seek> Walker<'_, R> {
         Ok(())
     }
 
-    fn string(&mut self, bytes: u64, what: &str) -> Result<String, Error> {
+    /// Reads `bytes` bytes; whether they are all zero.
+    fn zeros(&mut self, bytes: u64, what: Field<'_>) -> Result<bool, Error> {
+        self.ensure(bytes, what)?;
+        let mut zeros = true;
+        let mut left = bytes;
+        let mut buffer = [0u8; 64];
+        while left > 0 {
+            let take = buffer.len().min(usize::try_from(left).unwrap_or(buffer.len()));
+            let part = buffer.get_mut(..take).unwrap_or_default();
+            self.reader.read_exact(part)?;
+            zeros &= part.iter().all(|&byte| byte == 0);
+            left -= take as u64;
+        }
+        self.position += bytes;
+        Ok(zeros)
+    }
+
+    fn string(&mut self, bytes: u64, what: Field<'_>) -> Result<String, Error> {
         self.ensure(bytes, what)?;
         let mut text = Vec::new();
         (&mut *self.reader).take(bytes).read_to_end(&mut text)?;
@@ -468,6 +525,25 @@ mod tests {
     }
 
     #[test]
+    fn version_one_files_have_32_bit_lengths() {
+        let mut bytes = b"GGUF".to_vec();
+        for word in [1u32, 0, 1, 7] {
+            bytes.extend(word.to_le_bytes()); // version, tensors, entries, key length
+        }
+        bytes.extend(b"general");
+        bytes.extend(STRING.to_le_bytes());
+        bytes.extend(2u32.to_le_bytes());
+        bytes.extend(b"ok");
+        let header = checked(&bytes).unwrap();
+        assert_eq!((header.version, header.metadata), (1, 1));
+        let content =
+            candle_core::quantized::gguf_file::Content::read(&mut Cursor::new(&bytes)).unwrap();
+        assert_eq!(header.data_offset, content.tensor_data_offset);
+        bytes.truncate(bytes.len() - 1);
+        assert!(refused(&bytes).contains("holds a string of 2 bytes"));
+    }
+
+    #[test]
     fn the_reader_is_left_where_it_was() {
         let bytes = testutil::tiny_model().bytes();
         let mut reader = Cursor::new(bytes.as_slice());
@@ -491,6 +567,10 @@ mod tests {
         let message = refused(&one_entry("general.alignment", 5, &(-32i32).to_le_bytes()));
         assert!(message.contains("negative"), "{message}");
         assert!(checked(&Gguf::default().u32("general.alignment", 64).bytes()).is_ok());
+        // candle drops trailing NULs from keys, so this is the alignment too.
+        let message = refused(&Gguf::default().u32("general.alignment\0\0", 0).bytes());
+        assert!(message.contains("general.alignment is 0"), "{message}");
+        assert!(checked(&Gguf::default().u32("general.alignment\0x", 0).bytes()).is_ok());
     }
 
     #[test]
@@ -498,7 +578,7 @@ mod tests {
         let mut value = (1u64 << 20).to_le_bytes().to_vec();
         value.extend(b"short");
         let message = refused(&one_entry("general.name", STRING, &value));
-        assert!(message.contains("the 1048576-byte string of metadata entry 0"), "{message}");
+        assert!(message.contains("metadata entry 0 holds a string of 1048576 bytes"), "{message}");
         assert!(message.contains("the file ends at"), "{message}");
         let mut value = u64::MAX.to_le_bytes().to_vec();
         value.extend(b"short");
@@ -589,6 +669,10 @@ mod tests {
     fn malformed_values_are_refused() {
         assert!(refused(&one_entry("k", 13, &[0; 8])).contains("unknown value type 13"));
         assert!(refused(&one_entry("k", 7, &[2])).contains("boolean of value 2"));
+        // Found by fuzzing: an empty array of an unknown type, which candle refuses.
+        let mut value = 17u32.to_le_bytes().to_vec();
+        value.extend(0u64.to_le_bytes());
+        assert!(refused(&one_entry("k", ARRAY, &value)).contains("array of unknown value type 17"));
         let mut value = 7u32.to_le_bytes().to_vec(); // an array of booleans
         value.extend(2u64.to_le_bytes());
         value.extend([1, 5]);
