@@ -7,10 +7,11 @@
 //! together, sharing the prompt's key/value cache, which is what makes self-consistency cheap on
 //! a local model.
 //!
-//! Layers: [`weights`] reads the file, [`tokenizer`] and [`template`] turn a conversation into
-//! tokens, the private transformer and cache run the network, [`Generation`] drives one request
-//! step by step, [`BuiltinModel`] (native) makes it an engine [`Model`](thinkscale_engine::Model),
-//! and `worker` (wasm32) exposes it to a browser Web Worker.
+//! Layers: [`weights`] reads the file (checking its header before trusting any count in it),
+//! [`tokenizer`] and [`template`] turn a conversation into tokens, the private transformer and
+//! cache run the network, [`Generation`] drives one request step by step (handing each sample
+//! over as it ends), [`BuiltinModel`] (native) makes it an engine
+//! [`Model`](thinkscale_engine::Model), and `worker` (wasm32) exposes it to a browser Web Worker.
 
 #![cfg_attr(
     test,

@@ -13,8 +13,8 @@ use thinkscale_builtin::weights::header;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(checked) = header::check(&mut Cursor::new(data)) else { return };
-    let content = Content::read(&mut Cursor::new(data))
-        .expect("candle reads every header the check accepts");
+    let content =
+        Content::read(&mut Cursor::new(data)).expect("candle reads every header the check accepts");
     assert_eq!(content.tensor_data_offset, checked.data_offset);
     let _ = Weights::read(&mut Cursor::new(data));
 });
