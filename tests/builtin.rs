@@ -166,10 +166,20 @@ async fn streamed_deltas_add_up_to_each_samples_text() {
     let request = ask("Name a colour.").temperature(0.8).max_tokens(16).seed(3).n(4);
     let mut stream = std::pin::pin!(model().stream(request));
     let mut texts = vec![String::new(); 4];
+    let mut finished = vec![None; 4];
     let mut done = None;
     while let Some(chunk) = stream.next().await {
         match chunk.unwrap() {
-            Chunk::Delta { choice, text, .. } => texts[choice as usize].push_str(&text),
+            Chunk::Delta { choice, text, .. } => {
+                assert!(
+                    finished[choice as usize].is_none(),
+                    "choice {choice} streamed after it finished"
+                );
+                texts[choice as usize].push_str(&text);
+            }
+            Chunk::Finished { choice, completion } => {
+                assert!(finished[choice as usize].replace(completion).is_none(), "finished twice");
+            }
             Chunk::Done(response) => done = Some(response),
             other => panic!("unexpected {other:?}"),
         }
@@ -177,9 +187,48 @@ async fn streamed_deltas_add_up_to_each_samples_text() {
     let done = done.expect("a final response");
     let finals: Vec<String> = done.completions.iter().map(|c| c.text.clone()).collect();
     assert_eq!(texts, finals);
+    // Every sample was handed over as it ended, exactly as the final response lists it.
+    let finished: Vec<_> =
+        finished.into_iter().map(|f| f.expect("every choice finished")).collect();
+    assert_eq!(finished, done.completions);
     // The shared prompt is counted once.
     let prompts: Vec<u64> = done.completions.iter().map(|c| c.usage.prompt_tokens).collect();
     assert!(prompts[0] > 0 && prompts[1..].iter().all(|&p| p == 0), "{prompts:?}");
+}
+
+/// See issue 13: a batch's samples end at different times, and each is handed over (so that a
+/// run stopped mid-batch keeps it) while the others still generate.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sample_that_ends_is_finished_while_the_others_still_generate() {
+    let request = ask("Name a fruit.").temperature(1.0).max_tokens(60).seed(21).n(6);
+    let mut stream = std::pin::pin!(model().stream(request));
+    let mut finished_while_streaming = false;
+    let mut finished = 0;
+    while let Some(chunk) = stream.next().await {
+        match chunk.unwrap() {
+            Chunk::Finished { completion, .. } => {
+                finished += 1;
+                assert!(completion.usage.completion_tokens > 0);
+            }
+            Chunk::Delta { .. } if finished > 0 => finished_while_streaming = true,
+            _ => {}
+        }
+    }
+    assert_eq!(finished, 6);
+    assert!(finished_while_streaming, "no sample was finished before the last one streamed");
+}
+
+/// See issue 13: a batch whose key/value cache would not fit is refused before it starts, with
+/// the numbers and what to change.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_whose_cache_would_not_fit_is_refused() {
+    // SmolLM2-135M keeps 30 layers × 3 key/value heads × 64 wide × (key + value) × 4 bytes.
+    let small = model().clone().with_cache_budget(200 << 20);
+    let error = small.complete(ask("hi").max_tokens(1000).n(16)).await.unwrap_err();
+    assert_eq!(error.kind, ModelErrorKind::InvalidRequest);
+    assert!(error.message.contains("46080 bytes per position"), "{}", error.message);
+    assert!(error.message.contains("fewer samples (at most 3 fit"), "{}", error.message);
+    assert!(small.complete(ask("hi").max_tokens(8).n(2)).await.is_ok());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -195,18 +244,20 @@ async fn a_batch_decodes_what_single_requests_decode() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dropping_the_stream_stops_generation() {
+    // A model of its own: the shared one counts the other tests' requests as in flight too.
+    let model = BuiltinModel::open(std::env::var("THINKSCALE_BUILTIN_MODEL").unwrap()).unwrap();
     let request = ask("Tell me a long story about dragons.").temperature(0.8).max_tokens(400);
     {
-        let mut stream = std::pin::pin!(model().stream(request));
+        let mut stream = std::pin::pin!(model.stream(request));
         let first = stream.next().await.unwrap().unwrap();
         assert!(matches!(first, Chunk::Delta { .. }));
     }
     // The thread notices the closed channel before its next token.
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while model().requests_in_flight() > 0 && std::time::Instant::now() < deadline {
+    while model.requests_in_flight() > 0 && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert_eq!(model().requests_in_flight(), 0);
+    assert_eq!(model.requests_in_flight(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,11 +6,18 @@
 //        {type:"generate", id, request, exact?}      {type:"ready", info, fromCache}
 //        {type:"cancel", id}                          {type:"chunks", id, chunks}
 //                                                     {type:"done", id, response}
-//                                                     {type:"error", id?, message}
+//                                                     {type:"error", id?, message, fatal}
+//
+// A chunk is {delta: {choice, text}} or, the moment a sample ends, {finished: {choice,
+// completion}}. A download is cached only once the model has loaded from it, and a cached copy
+// that no longer loads is deleted, so a truncated file is never served again. An error is
+// `fatal` when the WebAssembly module trapped (a RuntimeError): its memory may be inconsistent,
+// so this Worker refuses everything after it and the page must start a new one.
 import init, { WorkerModel } from "./pkg/thinkscale_builtin.js";
 
 const CACHE = "thinkscale-models-v1";
 let model = null;
+let crashed = null;
 const cancelled = new Set();
 
 // A turn of the event loop without setTimeout's clamping: lets queued messages (cancel) run.
@@ -29,9 +36,14 @@ function simdSupported() {
 
 async function fetchWeights(url) {
   const cache = "caches" in self ? await caches.open(CACHE).catch(() => null) : null;
-  const cached = cache ? await cache.match(url) : undefined;
+  const cached = cache ? await cache.match(url).catch(() => undefined) : undefined;
   if (cached) {
-    return { bytes: new Uint8Array(await cached.arrayBuffer()), fromCache: true };
+    return {
+      bytes: new Uint8Array(await cached.arrayBuffer()),
+      fromCache: true,
+      keep: async () => {},
+      discard: () => cache.delete(url).catch(() => false),
+    };
   }
   const response = await fetch(url);
   if (!response.ok) {
@@ -49,10 +61,15 @@ async function fetchWeights(url) {
     postMessage({ type: "progress", loaded, total });
   }
   const whole = concat(chunks, loaded);
-  if (cache) {
-    await cache.put(url, new Response(whole, { headers: { "content-type": "application/octet-stream" } })).catch(() => {});
-  }
-  return { bytes: whole, fromCache: false };
+  return {
+    bytes: whole,
+    fromCache: false,
+    keep: async () => {
+      const headers = { "content-type": "application/octet-stream" };
+      await cache?.put(url, new Response(whole, { headers })).catch(() => {});
+    },
+    discard: async () => {},
+  };
 }
 
 function concat(parts, length) {
@@ -67,16 +84,20 @@ async function load({ url, context }) {
     throw new Error("this browser lacks WebAssembly SIMD, which the built-in model needs: update the browser, or use a provider with a key");
   }
   await init();
-  const { bytes, fromCache } = await fetchWeights(url);
+  const weights = await fetchWeights(url);
   try {
-    model = new WorkerModel(bytes, context ?? 2048);
+    model = new WorkerModel(weights.bytes, context ?? 2048);
   } catch (error) {
+    await weights.discard();
+    if (error instanceof WebAssembly.RuntimeError) throw error;
     if (error instanceof RangeError || /memory/i.test(String(error))) {
       throw new Error("not enough memory to load the built-in model here: close other tabs, or use a provider with a key");
     }
     throw error;
   }
-  postMessage({ type: "ready", info: model.describe(), fromCache });
+  // Only now, with a model that loaded from them, are the bytes worth keeping.
+  await weights.keep();
+  postMessage({ type: "ready", info: model.describe(), fromCache: weights.fromCache });
 }
 
 async function generate({ id, request, exact }) {
@@ -94,16 +115,19 @@ async function generate({ id, request, exact }) {
     }
     postMessage({ type: "done", id, response: generation.finish() });
   } finally {
-    generation.free();
+    try { generation.free(); } catch { /* after a trap the module is gone anyway */ }
   }
 }
 
 self.onmessage = async ({ data }) => {
+  if (data.type === "cancel") { cancelled.add(data.id); return; }
   try {
+    if (crashed) throw crashed;
     if (data.type === "load") await load(data);
     else if (data.type === "generate") await generate(data);
-    else if (data.type === "cancel") cancelled.add(data.id);
   } catch (error) {
-    postMessage({ type: "error", id: data.id, message: error?.message ?? String(error) });
+    const fatal = error instanceof WebAssembly.RuntimeError;
+    if (fatal) { crashed = error; model = null; }
+    postMessage({ type: "error", id: data.id, message: error?.message ?? String(error), fatal });
   }
 };

@@ -3,7 +3,13 @@
 //! [`Generation`] is a step machine rather than a loop, so that each platform drives it its own
 //! way: natively a thread calls [`Generation::step`] until done and stops when the receiver is
 //! gone; in the browser the Worker yields to its message queue between steps, so a cancel message
-//! lands within one token. Each step emits the text deltas that are safe to show.
+//! lands within one token. Each step emits the text deltas that are safe to show, and a
+//! [`Chunk::Finished`] for every sample that ended in it, so that a finished sample is never
+//! lost when the rest of its batch is stopped.
+//!
+//! A batch's key/value cache grows with its samples and their length, so [`Generation::start`]
+//! refuses a batch whose cache would exceed the model's budget ([`Loaded::cache_budget`]),
+//! naming the numbers, instead of running the process (or the browser's wasm memory) out.
 
 use std::sync::Arc;
 
@@ -11,7 +17,7 @@ use thinkscale_engine::model::{
     Channel, Chunk, Completion, FinishReason, Request, Response, TokenLogprob, Usage,
 };
 
-use crate::kv_cache::KvCache;
+use crate::kv_cache::{self, KvCache};
 use crate::sampler::{Sampled, Sampler};
 use crate::text_stream::TextStream;
 use crate::transformer::{Rotary, forward};
@@ -22,12 +28,23 @@ use crate::{Error, entropy};
 pub const MAX_BATCH: u32 = 16;
 /// Tokens generated when a request sets no limit.
 pub const DEFAULT_MAX_TOKENS: u32 = 512;
+/// The most bytes one request's key/value cache may take by default. In the browser the wasm
+/// module's memory is at most 4 GiB and already holds the downloaded file and the weights
+/// (about twice the file: 0.3 GB for SmolLM2-135M, 1 GB for Qwen2.5-0.5B) and the prefill's
+/// scratch, so a cache of 1 GiB leaves room for all of them. Natively memory is the machine's:
+/// 4 GiB lets SmolLM2-135M run 16 samples over its whole 4,096-position context (3 GB).
+#[cfg(target_arch = "wasm32")]
+pub const DEFAULT_CACHE_BUDGET: u64 = 1 << 30;
+/// The most bytes one request's key/value cache may take by default (see the wasm32 value).
+#[cfg(not(target_arch = "wasm32"))]
+pub const DEFAULT_CACHE_BUDGET: u64 = 4 << 30;
 
 /// A loaded model, ready to generate; cheap to clone and share between threads.
 #[derive(Debug, Clone)]
 pub struct Loaded {
     weights: Arc<Weights>,
     rotary: Arc<Rotary>,
+    cache_budget: u64,
 }
 
 impl Loaded {
@@ -36,7 +53,22 @@ impl Loaded {
     pub fn new(weights: Weights, context: usize) -> Result<Self, Error> {
         let positions = context.clamp(16, weights.config.context.max(16));
         let rotary = Rotary::new(&weights, positions)?;
-        Ok(Self { weights: Arc::new(weights), rotary: Arc::new(rotary) })
+        Ok(Self {
+            weights: Arc::new(weights),
+            rotary: Arc::new(rotary),
+            cache_budget: DEFAULT_CACHE_BUDGET,
+        })
+    }
+
+    /// Sets the most bytes one request's key/value cache may take (default
+    /// [`DEFAULT_CACHE_BUDGET`]); a request needing more is refused before it starts.
+    pub fn with_cache_budget(self, bytes: u64) -> Self {
+        Self { cache_budget: bytes, ..self }
+    }
+
+    /// The most bytes one request's key/value cache may take.
+    pub fn cache_budget(&self) -> u64 {
+        self.cache_budget
     }
 
     /// The weights.
@@ -80,6 +112,8 @@ pub struct Generation {
     prompt_tokens: u32,
     max_tokens: u32,
     exact: bool,
+    /// Samples that finished since the last drain, in the order they did.
+    finished: Vec<usize>,
 }
 
 impl Generation {
@@ -110,6 +144,7 @@ impl Generation {
                 prompt.len()
             )));
         }
+        model.check_cache(request.n, prompt.len() + max_tokens as usize)?;
         let mut prefix = KvCache::new(&weights.config, 1);
         let logits = forward(weights, &model.rotary, &mut prefix, &prompt)?;
         let logits: Vec<f32> = logits.squeeze(0)?.to_vec1()?;
@@ -141,6 +176,7 @@ impl Generation {
             prompt_tokens: prompt.len() as u32,
             max_tokens,
             exact,
+            finished: Vec::new(),
         };
         generation.retire_finished()?;
         Ok(generation)
@@ -156,13 +192,15 @@ impl Generation {
         self.rows.is_empty()
     }
 
-    /// Text produced by the first token of every sample (the prefill's), as deltas. Call once,
-    /// before the first [`Generation::step`].
-    pub fn first_deltas(&mut self) -> Vec<Chunk> {
-        self.drain_deltas()
+    /// Text produced by the first token of every sample (the prefill's), as deltas, and a
+    /// [`Chunk::Finished`] for each sample that ended with it. Call once, before the first
+    /// [`Generation::step`].
+    pub fn first_chunks(&mut self) -> Vec<Chunk> {
+        self.drain()
     }
 
-    /// Decodes one more token for every unfinished sample and returns the text deltas.
+    /// Decodes one more token for every unfinished sample and returns the text deltas, then a
+    /// [`Chunk::Finished`] for each sample that ended with this token.
     pub fn step(&mut self) -> Result<Vec<Chunk>, Error> {
         if self.is_done() {
             return Ok(Vec::new());
@@ -179,23 +217,19 @@ impl Generation {
             }
         }
         self.retire_finished()?;
-        Ok(self.drain_deltas())
+        Ok(self.drain())
     }
 
     /// The final response (call when [`Generation::is_done`]). The shared prompt is counted once,
     /// on the first completion, so that usage sums stay true.
     pub fn finish(self) -> Response {
+        let prompt_tokens = self.prompt_tokens;
         let completions = self
             .samples
             .into_iter()
             .enumerate()
             .map(|(index, sample)| {
-                let prompt_tokens = if index == 0 { u64::from(self.prompt_tokens) } else { 0 };
-                let usage = Usage {
-                    prompt_tokens,
-                    completion_tokens: u64::from(sample.tokens),
-                    reasoning_tokens: 0,
-                };
+                let usage = sample.usage(index, prompt_tokens);
                 let mut completion = Completion::new(sample.stream.text(), usage);
                 completion.finish_reason = sample.finish.unwrap_or(FinishReason::Length);
                 completion.logprobs = sample.logprobs;
@@ -205,13 +239,22 @@ impl Generation {
         Response { completions }
     }
 
-    fn drain_deltas(&mut self) -> Vec<Chunk> {
+    /// The deltas since the last drain, then the samples finished since then.
+    fn drain(&mut self) -> Vec<Chunk> {
         let mut chunks = Vec::new();
         for (choice, sample) in self.samples.iter_mut().enumerate() {
             let text = std::mem::take(&mut sample.delta);
             if !text.is_empty() {
                 chunks.push(Chunk::Delta { choice: choice as u32, channel: Channel::Text, text });
             }
+        }
+        for index in std::mem::take(&mut self.finished) {
+            let Some(sample) = self.samples.get(index) else { continue };
+            let usage = sample.usage(index, self.prompt_tokens);
+            let mut completion = Completion::new(sample.stream.text(), usage);
+            completion.finish_reason = sample.finish.unwrap_or(FinishReason::Length);
+            completion.logprobs = sample.logprobs.clone();
+            chunks.push(Chunk::Finished { choice: index as u32, completion });
         }
         chunks
     }
@@ -236,6 +279,7 @@ impl Generation {
                 rows.push(index);
             } else {
                 sample.flush();
+                self.finished.push(index);
             }
         }
         self.cache.keep(&keep)?;
@@ -244,7 +288,49 @@ impl Generation {
     }
 }
 
+impl Loaded {
+    /// Refuses `samples` sequences of up to `positions` positions each when their key/value
+    /// cache would exceed the budget.
+    fn check_cache(&self, samples: u32, positions: usize) -> Result<(), Error> {
+        let per_position = kv_cache::bytes_per_position(&self.weights.config);
+        // Storage grows in steps, so it may hold a step more than the sequences need.
+        let positions = (positions + kv_cache::GROWTH) as u64;
+        let per_sample = positions.saturating_mul(per_position);
+        let needed = per_sample.saturating_mul(u64::from(samples));
+        if needed <= self.cache_budget {
+            return Ok(());
+        }
+        let fit = self.cache_budget / per_sample.max(1);
+        let advice = if fit == 0 {
+            "ask for fewer max tokens or send a shorter prompt".to_owned()
+        } else {
+            format!("ask for fewer samples (at most {fit} fit at this length) or fewer max tokens")
+        };
+        Err(Error::InvalidRequest(format!(
+            "{samples} samples of up to {positions} positions need {} of key/value cache \
+             ({samples} × {positions} positions × {per_position} bytes per position), more than \
+             the {} the built-in model may use here: {advice}",
+            mebibytes(needed),
+            mebibytes(self.cache_budget)
+        )))
+    }
+}
+
+fn mebibytes(bytes: u64) -> String {
+    format!("{} MiB", bytes.div_ceil(1 << 20))
+}
+
 impl Sample {
+    /// This sample's usage; the shared prompt is counted on the first sample only, so that
+    /// usage sums stay true.
+    fn usage(&self, index: usize, prompt_tokens: u32) -> Usage {
+        Usage {
+            prompt_tokens: if index == 0 { u64::from(prompt_tokens) } else { 0 },
+            completion_tokens: u64::from(self.tokens),
+            reasoning_tokens: 0,
+        }
+    }
+
     /// Accounts for a newly sampled token and feeds its bytes to the text stream.
     fn record(&mut self, weights: &Weights, token: u32, logprob: f32) {
         self.tokens += 1;
@@ -264,5 +350,84 @@ impl Sample {
     fn flush(&mut self) {
         let rest = self.stream.finish();
         self.delta.push_str(&rest);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use thinkscale_engine::model::Message;
+
+    use super::*;
+    use crate::testutil;
+
+    fn tiny() -> Loaded {
+        let weights = Weights::read(&mut Cursor::new(testutil::tiny_model().bytes())).unwrap();
+        Loaded::new(weights, 256).unwrap()
+    }
+
+    /// Every chunk of a request, in order.
+    fn run(model: &Loaded, request: &Request) -> (Vec<Chunk>, Response) {
+        let mut generation = model.start(request).unwrap();
+        let mut chunks = generation.first_chunks();
+        while !generation.is_done() {
+            chunks.extend(generation.step().unwrap());
+        }
+        (chunks, generation.finish())
+    }
+
+    #[test]
+    fn each_sample_is_finished_the_moment_it_ends_and_the_response_still_lists_all() {
+        // The tiny model emits bytes at random: with every printable character a stop string,
+        // its samples end after different numbers of tokens.
+        let stops: Vec<String> = (b'!'..=b'~').map(|byte| char::from(byte).to_string()).collect();
+        let mut request =
+            Request::new(vec![Message::user("hi")]).n(8).max_tokens(40).seed(7).logprobs(true);
+        request.temperature = Some(1.0);
+        request.stop = stops;
+        let (chunks, response) = run(&tiny(), &request);
+        assert_eq!(response.completions.len(), 8);
+
+        let at = |wanted: &dyn Fn(&Chunk) -> bool| chunks.iter().position(wanted);
+        for (choice, completion) in response.completions.iter().enumerate() {
+            let choice = choice as u32;
+            let finished: Vec<&Completion> = chunks
+                .iter()
+                .filter_map(|chunk| match chunk {
+                    Chunk::Finished { choice: c, completion } if *c == choice => Some(completion),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(finished, [completion], "choice {choice} is finished once, as in the end");
+            let finished_at =
+                at(&|c| matches!(c, Chunk::Finished { choice: c, .. } if *c == choice));
+            let last_delta = chunks
+                .iter()
+                .rposition(|c| matches!(c, Chunk::Delta { choice: c, .. } if *c == choice));
+            assert!(last_delta < finished_at, "choice {choice} streamed after it finished");
+        }
+        // At least one sample was handed over while another was still streaming.
+        let first_finished = at(&|c| matches!(c, Chunk::Finished { .. })).unwrap();
+        let last_delta = chunks.iter().rposition(|c| matches!(c, Chunk::Delta { .. })).unwrap();
+        assert!(first_finished < last_delta, "every sample was finished only at the end");
+        let prompts: Vec<u64> =
+            response.completions.iter().map(|c| c.usage.prompt_tokens).collect();
+        assert!(prompts[0] > 0 && prompts[1..].iter().all(|&p| p == 0), "{prompts:?}");
+    }
+
+    #[test]
+    fn a_batch_whose_cache_would_not_fit_is_refused_with_the_numbers() {
+        // The tiny model keeps 2 layers × 1 key/value head × 4 wide × (key + value) × 4 bytes.
+        let per_position = 64;
+        let model = tiny().with_cache_budget(per_position * 1000);
+        let request = Request::new(vec![Message::user("hi")]).max_tokens(100);
+        let error = model.start(&request.clone().n(8)).unwrap_err().to_string();
+        assert!(error.starts_with("invalid request: 8 samples of up to"), "{error}");
+        assert!(error.contains("64 bytes per position"), "{error}");
+        assert!(error.contains("at most 3 fit at this length"), "{error}");
+        assert!(model.start(&request.clone().n(3)).is_ok());
+        let error = tiny().with_cache_budget(1000).start(&request).unwrap_err().to_string();
+        assert!(error.contains("fewer max tokens or send a shorter prompt"), "{error}");
     }
 }

@@ -11,7 +11,14 @@ use candle_core::{DType, Device, Tensor};
 use crate::weights::Config;
 
 /// Positions added whenever the cache has to grow.
-const GROWTH: usize = 128;
+pub(crate) const GROWTH: usize = 128;
+
+/// Bytes one position of one sequence takes: its keys and values (f32) in every layer.
+pub(crate) fn bytes_per_position(config: &Config) -> u64 {
+    [config.layers, config.kv_heads, config.head_dim, 2 * std::mem::size_of::<f32>()]
+        .into_iter()
+        .fold(1u64, |bytes, factor| bytes.saturating_mul(factor as u64))
+}
 
 /// Keys and values of every layer, each `(batch, kv_heads, capacity, head_dim)`.
 #[derive(Debug)]

@@ -7,10 +7,11 @@
 //! together, sharing the prompt's key/value cache, which is what makes self-consistency cheap on
 //! a local model.
 //!
-//! Layers: [`weights`] reads the file, [`tokenizer`] and [`template`] turn a conversation into
-//! tokens, the private transformer and cache run the network, [`Generation`] drives one request
-//! step by step, [`BuiltinModel`] (native) makes it an engine [`Model`](thinkscale_engine::Model),
-//! and `worker` (wasm32) exposes it to a browser Web Worker.
+//! Layers: [`weights`] reads the file (checking its header before trusting any count in it),
+//! [`tokenizer`] and [`template`] turn a conversation into tokens, the private transformer and
+//! cache run the network, [`Generation`] drives one request step by step (handing each sample
+//! over as it ends), [`BuiltinModel`] (native) makes it an engine
+//! [`Model`](thinkscale_engine::Model), and `worker` (wasm32) exposes it to a browser Web Worker.
 
 #![cfg_attr(
     test,
@@ -25,6 +26,8 @@ mod native;
 pub mod requantize;
 mod sampler;
 pub mod template;
+#[cfg(test)]
+mod testutil;
 mod text_stream;
 pub mod tokenizer;
 mod transformer;
@@ -33,7 +36,7 @@ pub mod weights;
 mod worker;
 
 pub use error::Error;
-pub use generation::{DEFAULT_MAX_TOKENS, Generation, Loaded, MAX_BATCH};
+pub use generation::{DEFAULT_CACHE_BUDGET, DEFAULT_MAX_TOKENS, Generation, Loaded, MAX_BATCH};
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::BuiltinModel;
 pub use weights::Weights;

@@ -1,5 +1,6 @@
 //! The built-in model as an engine [`Model`], natively: each request decodes on a thread of its
-//! own and streams its chunks back through a channel.
+//! own and streams its chunks back through a channel: each sample's deltas, a
+//! [`Chunk::Finished`] the moment it ends, and the whole response at the end.
 //!
 //! Dropping the stream (the engine cancelling a branch) closes the channel, and the thread stops
 //! before its next token. Concurrent requests take turns one decode step at a time, so a
@@ -71,6 +72,13 @@ impl BuiltinModel {
         })
     }
 
+    /// Sets the most bytes one request's key/value cache may take (default
+    /// [`DEFAULT_CACHE_BUDGET`](crate::DEFAULT_CACHE_BUDGET)): a request needing more fails with
+    /// an error that says how many samples would fit.
+    pub fn with_cache_budget(self, bytes: u64) -> Self {
+        Self { loaded: self.loaded.with_cache_budget(bytes), ..self }
+    }
+
     /// Requests still generating. Drops to zero within one token of every stream being dropped.
     pub fn requests_in_flight(&self) -> usize {
         self.in_flight.load(Ordering::SeqCst)
@@ -99,7 +107,7 @@ impl BuiltinModel {
                 return;
             }
         };
-        if !generation.first_deltas().into_iter().all(send) {
+        if !generation.first_chunks().into_iter().all(send) {
             return;
         }
         while !generation.is_done() {

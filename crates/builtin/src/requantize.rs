@@ -47,6 +47,7 @@ pub fn requantize<R: Read + Seek, W: Write + Seek>(
     output: &mut W,
     target: Target,
 ) -> Result<Summary, Error> {
+    crate::weights::header::check(input)?;
     let content = Content::read(input).map_err(|e| Error::Gguf(e.to_string()))?;
     let mut names: Vec<&String> = content.tensor_infos.keys().collect();
     names.sort_by_key(|name| content.tensor_infos.get(*name).map(|info| info.offset));

@@ -3,7 +3,11 @@
 //! Supports the two architectures the built-in model needs — `llama` (SmolLM2) and `qwen2`
 //! (Qwen2.5, which adds biases to the attention projections and uses the other rotary layout).
 //! Every missing key or tensor is an error that names it, so a wrong file fails at load time with
-//! a sentence, not later with a shape mismatch.
+//! a sentence, not later with a shape mismatch. The header is checked ([`header::check`]) before
+//! candle reads it, and every count that sizes an allocation (`block_count`, widths, heads) is
+//! checked against the tensors actually present before anything is allocated from it.
+
+pub mod header;
 
 use std::io::{Read, Seek};
 use std::sync::Arc;
@@ -85,9 +89,11 @@ pub struct Weights {
 impl Weights {
     /// Reads a GGUF file (from disk natively, from an in-memory buffer in the browser).
     pub fn read<R: Read + Seek>(reader: &mut R) -> Result<Self, Error> {
+        header::check(reader)?;
         let content = Content::read(reader).map_err(|e| Error::Gguf(e.to_string()))?;
         let file = File { content: &content };
         let config = file.config()?;
+        file.check_shapes(&config)?;
         let tokenizer = file.tokenizer()?;
         let template =
             ChatTemplate::from_jinja(file.string("tokenizer.chat_template")?, &tokenizer)?;
@@ -143,6 +149,34 @@ impl Weights {
             output,
         })
     }
+}
+
+/// A dimension of a layer's tensor, in terms of the configuration.
+#[derive(Clone, Copy)]
+enum Dim {
+    Width,
+    KeyValue,
+    FeedForward,
+}
+
+/// The tensors of every layer with their shapes (candle's order: rows first). Biases (Qwen2)
+/// are checked on their own.
+const LAYER_TENSORS: [(&str, &[Dim]); 9] = [
+    ("attn_norm.weight", &[Dim::Width]),
+    ("attn_q.weight", &[Dim::Width, Dim::Width]),
+    ("attn_k.weight", &[Dim::KeyValue, Dim::Width]),
+    ("attn_v.weight", &[Dim::KeyValue, Dim::Width]),
+    ("attn_output.weight", &[Dim::Width, Dim::Width]),
+    ("ffn_norm.weight", &[Dim::Width]),
+    ("ffn_gate.weight", &[Dim::FeedForward, Dim::Width]),
+    ("ffn_up.weight", &[Dim::FeedForward, Dim::Width]),
+    ("ffn_down.weight", &[Dim::Width, Dim::FeedForward]),
+];
+
+fn mismatch(name: &str, found: &[usize], expected: &str, width: usize) -> Error {
+    Error::Gguf(format!(
+        "tensor {name} has shape {found:?}; expected {expected} with width {width}"
+    ))
 }
 
 /// Reads tensors out of a GGUF file onto the CPU, naming the tensor in any error.
@@ -237,6 +271,12 @@ impl File<'_> {
                 "inconsistent heads: width {embedding}, {heads} heads, {kv_heads} key/value heads"
             )));
         }
+        // Rotary embeddings turn pairs of a head's dimensions.
+        if !(embedding / heads).is_multiple_of(2) {
+            return Err(Error::Gguf(format!(
+                "heads of odd width: width {embedding} over {heads} heads"
+            )));
+        }
         Ok(Config {
             architecture,
             layers: as_usize(self.integer(&key("block_count"))?)?,
@@ -248,6 +288,80 @@ impl File<'_> {
             rms_eps: f64::from(self.float(&key("attention.layer_norm_rms_epsilon"))?),
             context: as_usize(self.integer(&key("context_length"))?)?,
         })
+    }
+
+    /// Checks that every tensor the forward pass uses exists with the shape the metadata implies,
+    /// so that no count read from the metadata sizes anything the file does not back.
+    fn check_shapes(&self, config: &Config) -> Result<(), Error> {
+        let tensors = self.content.tensor_infos.len();
+        // Each layer has at least nine tensors: a block_count the file cannot back (say
+        // 0xFFFFFFFF) fails here, before the loop below or any allocation sized by layers.
+        if config.layers == 0 || config.layers > tensors / LAYER_TENSORS.len() {
+            return Err(Error::Gguf(format!(
+                "block_count is {}, but its {tensors} tensors make at most {} layers",
+                config.layers,
+                tensors / LAYER_TENSORS.len()
+            )));
+        }
+        let width = config.embedding;
+        let kv_width = config.kv_heads * config.head_dim;
+        match self.shape("token_embd.weight")? {
+            [_, found] if *found == width => {}
+            found => {
+                return Err(mismatch("token_embd.weight", found, "[vocabulary, width]", width));
+            }
+        }
+        if self.content.tensor_infos.contains_key("output.weight") {
+            match self.shape("output.weight")? {
+                [_, found] if *found == width => {}
+                found => {
+                    return Err(mismatch("output.weight", found, "[vocabulary, width]", width));
+                }
+            }
+        }
+        self.expect("output_norm.weight", &[width])?;
+        let ffn = match self.shape("blk.0.ffn_gate.weight")? {
+            [ffn, found] if *found == width => *ffn,
+            found => return Err(mismatch("blk.0.ffn_gate.weight", found, "[ffn, width]", width)),
+        };
+        let biased = config.architecture == Architecture::Qwen2;
+        for layer in 0..config.layers {
+            for (part, shape) in LAYER_TENSORS {
+                let dims: Vec<usize> = shape
+                    .iter()
+                    .map(|dim| match dim {
+                        Dim::Width => width,
+                        Dim::KeyValue => kv_width,
+                        Dim::FeedForward => ffn,
+                    })
+                    .collect();
+                self.expect(&format!("blk.{layer}.{part}"), &dims)?;
+            }
+            if biased {
+                self.expect(&format!("blk.{layer}.attn_q.bias"), &[width])?;
+                self.expect(&format!("blk.{layer}.attn_k.bias"), &[kv_width])?;
+                self.expect(&format!("blk.{layer}.attn_v.bias"), &[kv_width])?;
+            }
+        }
+        Ok(())
+    }
+
+    fn shape(&self, name: &str) -> Result<&[usize], Error> {
+        self.content
+            .tensor_infos
+            .get(name)
+            .map(|info| info.shape.dims())
+            .ok_or_else(|| Error::Gguf(format!("missing tensor {name}")))
+    }
+
+    fn expect(&self, name: &str, dims: &[usize]) -> Result<(), Error> {
+        let found = self.shape(name)?;
+        if found != dims {
+            return Err(Error::Gguf(format!(
+                "tensor {name} has shape {found:?}; the metadata implies {dims:?}"
+            )));
+        }
+        Ok(())
     }
 
     fn tokenizer(&self) -> Result<Tokenizer, Error> {
@@ -274,5 +388,79 @@ impl File<'_> {
             &self.strings("tokenizer.ggml.merges")?,
             rule,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+    use crate::testutil::{self, LAYERS, WIDTH};
+
+    fn read(bytes: &[u8]) -> Result<Weights, String> {
+        Weights::read(&mut Cursor::new(bytes)).map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn the_tiny_model_loads() {
+        let weights = read(&testutil::tiny_model().bytes()).unwrap();
+        assert_eq!(weights.config.layers, LAYERS as usize);
+        assert_eq!(weights.config.embedding, WIDTH as usize);
+        assert_eq!(weights.blocks.len(), LAYERS as usize);
+        assert_eq!(weights.template.default_system(), Some("You are tiny."));
+    }
+
+    #[test]
+    fn a_block_count_beyond_the_tensors_present_is_refused_before_anything_is_sized_by_it() {
+        for claimed in [0xFFFF_FFFF, 1 << 20] {
+            let file = (0..LAYERS)
+                .fold(testutil::tiny_outer(testutil::tiny_metadata(claimed)), testutil::tiny_layer);
+            let message = read(&file.bytes()).unwrap_err();
+            assert!(message.contains(&format!("block_count is {claimed}")), "{message}");
+        }
+        let none = testutil::tiny_outer(testutil::tiny_metadata(0));
+        assert!(read(&none.bytes()).unwrap_err().contains("block_count is 0"));
+    }
+
+    #[test]
+    fn every_layer_must_have_all_its_tensors() {
+        // Three layers claimed, the tensors of two present plus most of a third.
+        let mut file = (0..LAYERS)
+            .fold(testutil::tiny_outer(testutil::tiny_metadata(LAYERS + 1)), testutil::tiny_layer);
+        for part in ["attn_norm", "ffn_norm", "attn_q", "attn_k", "attn_v", "attn_output"] {
+            file = file.tensor(&format!("blk.2.{part}.weight"), &[WIDTH], &[0.0; WIDTH as usize]);
+        }
+        for part in ["ffn_gate", "ffn_up", "ffn_down"] {
+            file = file.tensor(&format!("blk.9.{part}.weight"), &[WIDTH], &[0.0; WIDTH as usize]);
+        }
+        let message = read(&file.bytes()).unwrap_err();
+        assert!(message.contains("blk.2.attn_q.weight has shape [8]"), "{message}");
+    }
+
+    #[test]
+    fn a_tensor_whose_shape_disagrees_with_the_metadata_is_refused() {
+        // Claims 2 key/value heads (a key/value width of 8) over tensors made for 1 (width 4).
+        let file = (0..LAYERS).fold(
+            testutil::tiny_outer(testutil::tiny_metadata(LAYERS))
+                .u32("llama.attention.head_count_kv", 2),
+            testutil::tiny_layer,
+        );
+        let message = read(&file.bytes()).unwrap_err();
+        assert!(message.contains("blk.0.attn_k.weight has shape [4, 8]"), "{message}");
+        assert!(message.contains("implies [8, 8]"), "{message}");
+    }
+
+    #[test]
+    fn an_alignment_of_zero_is_a_clear_error() {
+        let file = testutil::tiny_model().u32("general.alignment", 0);
+        assert!(read(&file.bytes()).unwrap_err().contains("general.alignment is 0"));
+    }
+
+    #[test]
+    fn a_truncated_model_is_a_clear_error() {
+        let bytes = testutil::tiny_model().bytes();
+        let message = read(&bytes[..bytes.len() - 100]).unwrap_err();
+        assert!(message.contains("lie past the end of the file"), "{message}");
     }
 }

@@ -9,24 +9,30 @@
 use std::io::Cursor;
 
 use serde::Serialize;
-use thinkscale_engine::model::{Chunk, Request};
+use thinkscale_engine::model::{Chunk, Completion, Request};
 use wasm_bindgen::prelude::*;
 
 use crate::generation::{Generation, Loaded};
 use crate::weights::Weights;
 
-/// What a step hands to the Worker script: `{delta: {choice, text}}` per text delta.
+/// What a step hands to the Worker script: `{delta: {choice, text}}` per text delta and
+/// `{finished: {choice, completion}}` per sample that ended (the completion as in the final
+/// response), in the order they happened.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 enum WorkerChunk {
     Delta { choice: u32, text: String },
+    Finished { choice: u32, completion: Completion },
 }
 
-fn deltas(chunks: Vec<Chunk>) -> Vec<WorkerChunk> {
+fn worker_chunks(chunks: Vec<Chunk>) -> Vec<WorkerChunk> {
     chunks
         .into_iter()
         .filter_map(|chunk| match chunk {
             Chunk::Delta { choice, text, .. } => Some(WorkerChunk::Delta { choice, text }),
+            Chunk::Finished { choice, completion } => {
+                Some(WorkerChunk::Finished { choice, completion })
+            }
             _ => None,
         })
         .collect()
@@ -79,7 +85,7 @@ impl WorkerModel {
         let started =
             if exact { self.loaded.start_exact(&request) } else { self.loaded.start(&request) };
         let mut generation = started.map_err(js_error)?;
-        let first = generation.first_deltas();
+        let first = generation.first_chunks();
         Ok(WorkerGeneration { generation: Some(generation), first: Some(first) })
     }
 }
@@ -98,16 +104,17 @@ impl WorkerGeneration {
         self.generation.as_ref().is_none_or(Generation::is_done)
     }
 
-    /// The next chunks (text deltas): the prefill's first, then one token per sample per call.
+    /// The next chunks (text deltas, then the samples that finished): the prefill's first, then
+    /// one token per sample per call.
     pub fn step(&mut self) -> Result<JsValue, JsError> {
         if let Some(first) = self.first.take() {
-            return to_js(&deltas(first));
+            return to_js(&worker_chunks(first));
         }
         let generation = self
             .generation
             .as_mut()
             .ok_or_else(|| JsError::new("this generation has already finished"))?;
-        to_js(&deltas(generation.step().map_err(js_error)?))
+        to_js(&worker_chunks(generation.step().map_err(js_error)?))
     }
 
     /// The final response (the engine's `Response`); the generation cannot be stepped after.

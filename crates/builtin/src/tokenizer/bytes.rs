@@ -10,7 +10,7 @@ fn is_printable(byte: u8) -> bool {
 }
 
 /// The character that spells `byte` in the vocabulary.
-pub(super) fn symbol_of(byte: u8) -> char {
+pub(crate) fn symbol_of(byte: u8) -> char {
     if is_printable(byte) {
         return char::from(byte);
     }

@@ -14,6 +14,8 @@ mod pretokenize;
 
 use std::collections::HashMap;
 
+#[cfg(test)]
+pub(crate) use bytes::symbol_of;
 pub use pretokenize::SplitRule;
 
 use crate::Error;
