@@ -81,6 +81,33 @@ test("Stop ends a run mid-way: the running branches are marked cancelled", async
   assert.deepEqual(problems, []);
 });
 
+test("Stop mid-run of 8 built-in samples keeps every answer that finished in the vote", async () => {
+  // The built-in model decodes the 8 samples as one request; each sample ends on its own. Before
+  // issue 13 a Stop cancelled the whole request, finished samples included.
+  const { page, problems } = await demo();
+  await set(page, "#strategy-a-samples", "8");
+  await set(page, "#strategy-a-tokens", "400");
+  await page.fill("textarea", "What is 7 + 8? Say as much or as little as you like, then give the final answer as a number.");
+  await page.dispatchEvent("textarea", "input");
+  await page.click("button.think");
+  await page.waitForFunction(() =>
+    document.querySelectorAll(".branch[data-status=done]").length >= 1
+    && document.querySelectorAll(".branch[data-status=running]").length >= 1, null, { timeout: 240_000 });
+  await page.click("button.stop");
+  await page.waitForFunction(() => document.querySelector(".status-line").textContent.includes("stopped by you"), null, { timeout: 10_000 });
+  const done = await page.locator(".branch[data-status=done]").count();
+  assert.ok(done >= 1, "finished samples stay finished");
+  assert.ok((await page.locator(".branch[data-status=cancelled]").count()) >= 1);
+  assert.equal(done + await page.locator(".branch[data-status=cancelled]").count(), 8);
+  // Every finished sample with an answer counts in the vote.
+  const answered = await page.locator(".branch[data-status=done] .answer").evaluateAll((all) =>
+    all.filter((a) => a.textContent && a.textContent !== "no answer").length);
+  const votes = await page.locator(".vote .vote-count").evaluateAll((all) =>
+    all.reduce((sum, c) => sum + Number(c.textContent), 0));
+  assert.equal(votes, answered, "the vote counts every finished answer");
+  assert.deepEqual(problems, []);
+});
+
 test("an OpenAI-compatible provider pointed at the real server; the key stays out of the trace", async () => {
   const { page, problems } = await demo();
   await useLocalServer(page);
