@@ -1,6 +1,6 @@
 //! Hard budgets — samples, tokens, dollars, seconds — and what a run has spent.
 //!
-//! Enforcement is by reservation (the [`Ledger`]): before a branch starts, its worst case is held
+//! Enforcement is by reservation (the ledger, `ledger.rs`): before a branch starts, its worst case is held
 //! against what is left; a branch that does not fit is not started, and one that fits only partly
 //! gets a smaller `max_tokens`. Every attempt's consumption is spent — finished, failed, retried
 //! or cancelled — and the engine cuts a choice that streams past its request's limit, so spending
@@ -27,7 +27,7 @@ pub struct Budget {
     /// Most tokens: prompt + completion + reasoning, summed over all branches.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<u64>,
-    /// Most US dollars, priced with the model's [`Pricing`].
+    /// Most US dollars, priced with the model's [`Pricing`](crate::pricing::Pricing).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_cost_usd: Option<f64>,
     /// Most wall-clock milliseconds from the start of the run.
