@@ -32,11 +32,22 @@ async fn streams_several_choices_and_counts_every_choices_tokens() {
         .max_tokens(24)
         .temperature(0.9);
     let mut streamed = vec![String::new(); 3];
+    let mut finished = vec![None; 3];
     let mut response = None;
     let mut stream = std::pin::pin!(model.stream(request));
     while let Some(chunk) = stream.next().await {
         match chunk.expect("the real server answers") {
-            Chunk::Delta { choice, text, .. } => streamed[choice as usize].push_str(&text),
+            Chunk::Delta { choice, text, .. } => {
+                assert!(
+                    finished[choice as usize].is_none(),
+                    "no delta after choice {choice} ended"
+                );
+                streamed[choice as usize].push_str(&text);
+            }
+            Chunk::Finished { choice, completion } => {
+                assert!(finished[choice as usize].is_none(), "choice {choice} ends once");
+                finished[choice as usize] = Some(completion);
+            }
             Chunk::Done(done) => response = Some(done),
             other => panic!("unexpected {other:?}"),
         }
@@ -46,6 +57,8 @@ async fn streams_several_choices_and_counts_every_choices_tokens() {
     for (i, completion) in response.completions.iter().enumerate() {
         assert!(!completion.text.is_empty());
         assert_eq!(streamed[i], completion.text, "the deltas of choice {i} add up to its text");
+        let early = finished[i].as_ref().expect("each choice is announced as it ends");
+        assert_eq!(early.text, completion.text, "choice {i} ends with the text the response has");
         // llama.cpp's `usage` counts one choice only; the provider recounts each one.
         assert_eq!(completion.usage.completion_tokens, tokenize(&root, &completion.text).await);
         assert_eq!(completion.usage.prompt_tokens > 0, i == 0, "the shared prompt is counted once");

@@ -61,15 +61,24 @@ pub(crate) async fn tokenize(root: &str, text: &str) -> u64 {
     token_ids(root, text).await.len() as u64
 }
 
-/// Sums the usage of every finished branch in a trace.
+/// Sums what a trace says its model calls consumed: each finished branch's usage (replaced by
+/// a later `UsageRevised`), plus what retried, cancelled and failed attempts spent.
 pub(crate) fn branch_tokens(events: &[Event]) -> u64 {
-    events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::BranchFinished { usage, .. } => Some(usage.total()),
-            _ => None,
-        })
-        .sum()
+    let mut finished = std::collections::HashMap::new();
+    let mut voided = 0;
+    for event in events {
+        match &event.kind {
+            EventKind::BranchFinished { id, usage, .. }
+            | EventKind::UsageRevised { id, usage, .. } => {
+                finished.insert(*id, usage.total());
+            }
+            EventKind::BranchRetried { usage, .. }
+            | EventKind::BranchCancelled { usage, .. }
+            | EventKind::Error { usage, .. } => voided += usage.total(),
+            _ => {}
+        }
+    }
+    finished.values().sum::<u64>() + voided
 }
 
 /// Exports and re-imports a trace, which validates it by replay.
