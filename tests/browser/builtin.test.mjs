@@ -20,7 +20,7 @@ const TRUNCATED = "/builtin/models/test-truncated.gguf";
 before(async () => {
   const whole = readFileSync(join(models, "smollm2-135m.gguf"));
   writeFileSync(join(models, "test-truncated.gguf"), whole.subarray(0, whole.length >> 1));
-  server = await serve(join(repoRoot, "web"));
+  server = await serve(join(repoRoot, "web"), { routes: { "/trap-worker.js": serveTrapWorker } });
   browser = await launch();
   page = await browser.newPage();
   await page.goto(server.url + "/");
@@ -46,6 +46,25 @@ const spyOnWorkers = () => {
 };
 
 const MODEL = "/builtin/models/smollm2-135m.gguf";
+
+// The real Worker, except that asking it about "trap" throws the RuntimeError a wasm trap throws,
+// and from then on every call does, as a module whose memory is gone would. Served from the page's
+// origin, as the page's CSP (script-src 'self') requires of a Worker's script.
+function serveTrapWorker(_request, response) {
+  response.writeHead(200, { "content-type": "text/javascript" });
+  response.end(`
+    import { WorkerModel } from "/builtin/pkg/thinkscale_builtin.js";
+    import "/builtin/worker.js";
+    const start = WorkerModel.prototype.start;
+    let trapped = false;
+    WorkerModel.prototype.start = function (request, exact) {
+      if (trapped || request.messages[0].content === "trap") {
+        trapped = true;
+        throw new WebAssembly.RuntimeError("unreachable");
+      }
+      return start.call(this, request, exact);
+    };`);
+}
 
 test("loads in a Worker with progress, generates, and streams deltas that add up", async () => {
   const result = await page.evaluate(async (modelUrl) => {
@@ -157,23 +176,8 @@ test("a truncated download is refused, not cached, and its Worker stopped; good 
 test("a Worker whose WebAssembly traps is replaced, and the request that hit it fails clearly", async () => {
   const result = await page.evaluate(async ({ good, spy }) => {
     const before = (0, eval)(`(${spy})`)();
-    // The real Worker, except that asking it about "trap" throws the RuntimeError a wasm trap
-    // throws, and from then on every call does, as a module whose memory is gone would.
-    const source = `
-      import { WorkerModel } from "${location.origin}/builtin/pkg/thinkscale_builtin.js";
-      import "${location.origin}/builtin/worker.js";
-      const start = WorkerModel.prototype.start;
-      let trapped = false;
-      WorkerModel.prototype.start = function (request, exact) {
-        if (trapped || request.messages[0].content === "trap") {
-          trapped = true;
-          throw new WebAssembly.RuntimeError("unreachable");
-        }
-        return start.call(this, request, exact);
-      };`;
-    const workerUrl = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
     const { builtinProvider } = await import("/builtin/builtin.js");
-    const provider = builtinProvider({ model: good, workerUrl });
+    const provider = builtinProvider({ model: good, workerUrl: "/trap-worker.js" });
     const context = () => ({ signal: new AbortController().signal, onDelta() {} });
     const ask = (content) => provider.generate({ messages: [{ role: "user", content }], maxTokens: 4, n: 1 }, context());
     const first = await ask("Hi").then((r) => r.completions.length, (e) => e.message);
