@@ -271,7 +271,7 @@ test("a custom provider plugs in a JS function: streamed deltas, n, errors, abor
   assert.ok(aborted, "the provider's own signal was aborted");
 });
 
-test("a throwing onEvent stops the run and rejects with what it threw; a failing stream throws", async () => {
+test("a throwing onEvent stops the run and rejects with a CallbackError: what it threw, and what finished; a failing stream throws", async () => {
   let calls = 0;
   const engine = new thinkscale.Engine({
     provider: { kind: "custom", generate: async () => { calls++; return "The answer is: 1"; } },
@@ -281,7 +281,11 @@ test("a throwing onEvent stops the run and rejects with what it threw; a failing
     strategy: { kind: "selfConsistency", samples: 6, concurrency: 1 },
     onEvent: (event) => { if (event.type === "branchFinished") throw thrown; },
   }).catch((e) => e);
-  assert.equal(error, thrown);
+  assert.equal(error.name, "CallbackError", `${error}`);
+  assert.equal(error.code, "callback_failed");
+  assert.equal(error.cause, thrown, "the thrown value is the cause");
+  assert.equal(error.result.branches.length, 1, "the sample that finished is kept");
+  assert.equal(error.result.answer.text, "1");
   assert.equal(calls, 1, "no sample started after the callback threw");
 
   const failing = new thinkscale.Engine({
