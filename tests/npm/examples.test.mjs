@@ -45,7 +45,8 @@ test("plain HTML: a page with one external module runs self-consistency with the
     await page.waitForFunction(() => document.querySelector("#status").textContent.startsWith("Done"), null, { timeout: 180_000 });
     const samples = await page.locator("#samples li").allTextContents();
     assert.equal(samples.length, 5, "five sampled reasoning paths");
-    assert.ok(samples.every((text) => text.length > 10), "each streamed its text");
+    // Each item is the sample's streamed text, then "  → " and its answer (added on branchFinished).
+    assert.ok(samples.every((text) => /\S.*  → \S/s.test(text)), `each streamed its text: ${JSON.stringify(samples)}`);
     const answer = await page.locator("#answer").textContent();
     const votes = JSON.parse(await page.locator("#answer").getAttribute("data-votes"));
     assert.ok(answer.length > 0);
