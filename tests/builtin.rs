@@ -12,7 +12,7 @@ use thinkscale_engine::model::{Chunk, FinishReason, Message, ModelErrorKind, Req
 use thinkscale_engine::prelude::*;
 use thinkscale_engine::strategy::{Sampling, SelfConsistency, StrategyConfig};
 
-use crate::support::{post_json, require_server, server_root, token_ids};
+use crate::support::{Streamed, post_json, read_choices, require_server, server_root, token_ids};
 
 /// The re-quantized SmolLM2 (`THINKSCALE_BUILTIN_MODEL`, set by scripts/test from
 /// `scripts/models path smollm2-135m-q8`), loaded once for the whole module.
@@ -164,26 +164,7 @@ async fn logprobs_are_finite_and_one_per_visible_token() {
 #[tokio::test(flavor = "multi_thread")]
 async fn streamed_deltas_add_up_to_each_samples_text() {
     let request = ask("Name a colour.").temperature(0.8).max_tokens(16).seed(3).n(4);
-    let mut stream = std::pin::pin!(model().stream(request));
-    let mut texts = vec![String::new(); 4];
-    let mut finished = vec![None; 4];
-    let mut done = None;
-    while let Some(chunk) = stream.next().await {
-        match chunk.unwrap() {
-            Chunk::Delta { choice, text, .. } => {
-                assert!(
-                    finished[choice as usize].is_none(),
-                    "choice {choice} streamed after it finished"
-                );
-                texts[choice as usize].push_str(&text);
-            }
-            Chunk::Finished { choice, completion } => {
-                assert!(finished[choice as usize].replace(completion).is_none(), "finished twice");
-            }
-            Chunk::Done(response) => done = Some(response),
-            other => panic!("unexpected {other:?}"),
-        }
-    }
+    let Streamed { texts, finished, done } = read_choices(model().stream(request), 4).await;
     let done = done.expect("a final response");
     let finals: Vec<String> = done.completions.iter().map(|c| c.text.clone()).collect();
     assert_eq!(texts, finals);

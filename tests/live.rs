@@ -4,9 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
 use thinkscale_engine::NodeKind;
-use thinkscale_engine::model::{Chunk, Message, Model, Request};
+use thinkscale_engine::model::{Message, Model, Request};
 use thinkscale_engine::prelude::*;
 use thinkscale_engine::stopping::StopRule;
 use thinkscale_engine::strategy::{
@@ -15,7 +14,8 @@ use thinkscale_engine::strategy::{
 use thinkscale_testkit::FaultProxy;
 
 use crate::support::{
-    branch_tokens, local_model, require_server, round_trip, server_root, tokenize,
+    Streamed, branch_tokens, local_model, read_choices, require_server, round_trip, server_root,
+    tokenize,
 };
 
 fn sampling(max_tokens: u32) -> Sampling {
@@ -31,27 +31,8 @@ async fn streams_several_choices_and_counts_every_choices_tokens() {
         .n(3)
         .max_tokens(24)
         .temperature(0.9);
-    let mut streamed = vec![String::new(); 3];
-    let mut finished = vec![None; 3];
-    let mut response = None;
-    let mut stream = std::pin::pin!(model.stream(request));
-    while let Some(chunk) = stream.next().await {
-        match chunk.expect("the real server answers") {
-            Chunk::Delta { choice, text, .. } => {
-                assert!(
-                    finished[choice as usize].is_none(),
-                    "no delta after choice {choice} ended"
-                );
-                streamed[choice as usize].push_str(&text);
-            }
-            Chunk::Finished { choice, completion } => {
-                assert!(finished[choice as usize].is_none(), "choice {choice} ends once");
-                finished[choice as usize] = Some(completion);
-            }
-            Chunk::Done(done) => response = Some(done),
-            other => panic!("unexpected {other:?}"),
-        }
-    }
+    let Streamed { texts: streamed, finished, done: response } =
+        read_choices(model.stream(request), 3).await;
     let response = response.expect("a final response");
     assert_eq!(response.completions.len(), 3, "one request, three choices (native n)");
     for (i, completion) in response.completions.iter().enumerate() {

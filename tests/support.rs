@@ -1,5 +1,7 @@
 //! Shared helpers of the integration tests: the real local model server, and trace checks.
 
+use futures::{Stream, StreamExt};
+use thinkscale_engine::model::{Chunk, Completion, ModelError, Response};
 use thinkscale_engine::{Event, EventKind, Trace};
 use thinkscale_providers::openai::OpenAiConfig;
 use thinkscale_providers::{OpenAiCompatible, RetryPolicy, Timeouts};
@@ -85,4 +87,38 @@ pub(crate) fn branch_tokens(events: &[Event]) -> u64 {
 pub(crate) fn round_trip(events: Vec<Event>) -> Trace {
     let json = Trace::new(events).to_json().expect("export");
     Trace::from_json(&json).expect("a real run's trace imports")
+}
+
+/// What a stream of `n` choices said: each choice's streamed text, the completion it was
+/// announced with when it ended, and the final response.
+pub(crate) struct Streamed {
+    pub(crate) texts: Vec<String>,
+    pub(crate) finished: Vec<Option<Completion>>,
+    pub(crate) done: Option<Response>,
+}
+
+/// Reads a model's stream of `n` choices to its end, asserting that each choice ends at most
+/// once and streams nothing after it ended.
+pub(crate) async fn read_choices(
+    stream: impl Stream<Item = Result<Chunk, ModelError>>,
+    n: usize,
+) -> Streamed {
+    let mut stream = std::pin::pin!(stream);
+    let mut read = Streamed { texts: vec![String::new(); n], finished: vec![None; n], done: None };
+    while let Some(chunk) = stream.next().await {
+        match chunk.expect("the model answers") {
+            Chunk::Delta { choice, text, .. } => {
+                let ended = read.finished[choice as usize].is_some();
+                assert!(!ended, "choice {choice} streamed after it finished");
+                read.texts[choice as usize].push_str(&text);
+            }
+            Chunk::Finished { choice, completion } => {
+                let before = read.finished[choice as usize].replace(completion);
+                assert!(before.is_none(), "choice {choice} finished twice");
+            }
+            Chunk::Done(response) => read.done = Some(response),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    read
 }
