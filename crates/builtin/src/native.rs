@@ -14,9 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use futures::channel::mpsc;
 use futures::{Stream, StreamExt};
-use thinkscale_engine::model::{
-    Capabilities, Chunk, Model, ModelError, ModelErrorKind, Request, Response,
-};
+use thinkscale_engine::model::{Capabilities, Chunk, Model, ModelError, ModelErrorKind, Request};
 
 use crate::generation::{Generation, Loaded, MAX_BATCH};
 use crate::{Error, Weights};
@@ -131,10 +129,6 @@ impl BuiltinModel {
 }
 
 impl Model for BuiltinModel {
-    async fn complete(&self, request: Request) -> Result<Response, ModelError> {
-        thinkscale_engine::model::response_of(self.stream(request)).await
-    }
-
     fn stream(&self, request: Request) -> impl Stream<Item = Result<Chunk, ModelError>> + Send {
         let (sender, receiver) = mpsc::unbounded();
         let model = self.clone();

@@ -1,36 +1,12 @@
-//! Command-line arguments, and turning them into a provider, a strategy, a task and a budget.
-//!
-//! Keys are read from environment variables only (never from arguments, which other users of
-//! the machine can see in the process list).
+//! Command-line arguments, and turning them into a task and a budget (the provider is built in
+//! `provider.rs`, the strategy in `strategies.rs`).
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use thinkscale_builtin::BuiltinModel;
 use thinkscale_engine::prelude::*;
-use thinkscale_providers::openai::OpenAiConfig;
-use thinkscale_providers::{AnthropicConfig, AnyModel, gemini};
 
-use crate::model::CliModel;
-
-/// The built-in model file `scripts/models` prepares: `$THINKSCALE_CACHE/models/…`, by default
-/// under `~/.cache/thinkscale`.
-fn default_builtin_file() -> Result<PathBuf, String> {
-    const FILE: &str = "SmolLM2-135M-Instruct.Q8_0.gguf";
-    let cache = std::env::var_os("THINKSCALE_CACHE").map(PathBuf::from).or_else(|| {
-        std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache").join("thinkscale"))
-    });
-    let path =
-        cache.ok_or("set HOME or THINKSCALE_CACHE, or pass --model")?.join("models").join(FILE);
-    if path.exists() {
-        Ok(path)
-    } else {
-        Err(format!(
-            "{} is missing: run `scripts/models path smollm2-135m-q8` or pass --model",
-            path.display()
-        ))
-    }
-}
+use crate::provider::Provider;
 
 /// Make a language model think longer, and watch it think.
 #[derive(Parser, Debug)]
@@ -101,34 +77,6 @@ pub(crate) struct EvalArgs {
     pub(crate) setup: Setup,
 }
 
-/// Which provider.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum ProviderName {
-    /// llama.cpp's server (scripts/model-server), no key.
-    LlamaCpp,
-    /// Any OpenAI-compatible server at --base-url (key from THINKSCALE_API_KEY, if set).
-    OpenaiCompatible,
-    /// OpenAI (OPENAI_API_KEY).
-    Openai,
-    /// Anthropic (ANTHROPIC_API_KEY).
-    Anthropic,
-    /// Gemini through its OpenAI-compatible endpoint (GEMINI_API_KEY).
-    Gemini,
-    /// OpenRouter (OPENROUTER_API_KEY).
-    Openrouter,
-    /// Groq (GROQ_API_KEY).
-    Groq,
-    /// Together AI (TOGETHER_API_KEY).
-    Together,
-    /// DeepSeek (DEEPSEEK_API_KEY).
-    Deepseek,
-    /// A local Ollama.
-    Ollama,
-    /// The built-in model, run in this process (--model is a GGUF file; default: the SmolLM2
-    /// file that `scripts/models` prepares).
-    Builtin,
-}
-
 /// Which strategy.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum StrategyName {
@@ -182,8 +130,9 @@ pub(crate) enum ExtractorName {
 pub(crate) struct Setup {
     /// The provider.
     #[arg(long, value_enum, default_value = "llama-cpp")]
-    pub(crate) provider: ProviderName,
-    /// The API root (defaults per provider; llama-cpp: http://127.0.0.1:8790/v1).
+    pub(crate) provider: Provider,
+    /// The API root (default: the provider's own; llama-cpp: http://127.0.0.1:8080/v1, its
+    /// server's default port — scripts/model-server's is http://127.0.0.1:8790/v1).
     #[arg(long)]
     pub(crate) base_url: Option<String>,
     /// The model name (required except for llama-cpp).
@@ -269,91 +218,6 @@ pub(crate) struct Setup {
 }
 
 impl Setup {
-    /// The model: the built-in one, or a provider with its key from the environment.
-    pub(crate) fn model(&self) -> Result<CliModel, String> {
-        if self.provider == ProviderName::Builtin {
-            let path = match &self.model {
-                Some(path) => PathBuf::from(path),
-                None => default_builtin_file()?,
-            };
-            let model = BuiltinModel::open(&path).map_err(|e| e.to_string())?;
-            return Ok(CliModel::Builtin(model));
-        }
-        self.remote_model().map(CliModel::Remote)
-    }
-
-    /// The stronger model adaptive allocation escalates to, if one was given.
-    pub(crate) fn escalation_model(&self) -> Result<Option<AnyModel>, String> {
-        let Some(url) = &self.escalate_url else { return Ok(None) };
-        let config = OpenAiConfig::llama_cpp(url.clone(), self.slots);
-        let config = OpenAiConfig { model: "escalation".to_owned(), ..config };
-        thinkscale_providers::OpenAiCompatible::new(config)
-            .map(|model| Some(model.into()))
-            .map_err(|e| e.to_string())
-    }
-
-    fn remote_model(&self) -> Result<AnyModel, String> {
-        let key = |default: &str| -> Result<String, String> {
-            let var = self.api_key_env.as_deref().unwrap_or(default);
-            std::env::var(var)
-                .map_err(|_| format!("set {var} to your API key (or pass --api-key-env)"))
-        };
-        let optional_key = |default: &str| {
-            std::env::var(self.api_key_env.as_deref().unwrap_or(default)).unwrap_or_default()
-        };
-        let model = |what: &str| {
-            self.model.clone().ok_or_else(|| format!("--model is required for {what}"))
-        };
-        let mut config = match self.provider {
-            ProviderName::LlamaCpp => {
-                OpenAiConfig::llama_cpp("http://127.0.0.1:8790/v1", self.slots)
-            }
-            ProviderName::OpenaiCompatible => {
-                let base =
-                    self.base_url.clone().ok_or("--base-url is required for openai-compatible")?;
-                OpenAiConfig::new(base, model("openai-compatible")?)
-                    .api_key(optional_key("THINKSCALE_API_KEY"))
-            }
-            ProviderName::Openai => OpenAiConfig::openai(key("OPENAI_API_KEY")?, model("openai")?),
-            ProviderName::Gemini => gemini::config(key("GEMINI_API_KEY")?, model("gemini")?),
-            ProviderName::Openrouter => {
-                OpenAiConfig::openrouter(key("OPENROUTER_API_KEY")?, model("openrouter")?)
-            }
-            ProviderName::Groq => OpenAiConfig::groq(key("GROQ_API_KEY")?, model("groq")?),
-            ProviderName::Together => {
-                OpenAiConfig::together(key("TOGETHER_API_KEY")?, model("together")?)
-            }
-            ProviderName::Deepseek => {
-                OpenAiConfig::deepseek(key("DEEPSEEK_API_KEY")?, model("deepseek")?)
-            }
-            ProviderName::Ollama => OpenAiConfig::ollama(model("ollama")?),
-            ProviderName::Builtin => {
-                return Err("the built-in model is not a remote provider".into());
-            }
-            ProviderName::Anthropic => {
-                let mut config =
-                    AnthropicConfig::new(key("ANTHROPIC_API_KEY")?, model("anthropic")?);
-                if let Some(base) = &self.base_url {
-                    config.base_url = base.clone();
-                }
-                let model =
-                    thinkscale_providers::Anthropic::new(config).map_err(|e| e.to_string())?;
-                return Ok(model.into());
-            }
-        };
-        if let Some(base) = &self.base_url {
-            config.base_url = base.clone();
-        }
-        if self.provider == ProviderName::LlamaCpp
-            && let Some(name) = &self.model
-        {
-            config.model = name.clone();
-        }
-        thinkscale_providers::OpenAiCompatible::new(config)
-            .map(Into::into)
-            .map_err(|e| e.to_string())
-    }
-
     /// The task for `question`.
     pub(crate) fn task(&self, question: &str) -> Task {
         let extractor = match self.extractor {

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use serde_json::Value;
-use thinkscale_engine::model::{Cascade, FinishReason};
+use thinkscale_engine::model::{BoxModel, Cascade, FinishReason};
 use thinkscale_engine::prelude::*;
 use thinkscale_engine::prompt::Exemplar;
 use thinkscale_engine::strategy::{StrategyConfig, ThoughtPrompts};
@@ -123,11 +123,11 @@ pub(crate) async fn eval(args: EvalArgs) -> Result<ExitCode, String> {
     let text = std::fs::read_to_string(&args.data)
         .map_err(|e| format!("cannot read {}: {e}", args.data.display()))?;
     let problems = problems(&text, args.skip, args.limit)?;
-    let model = args.setup.model()?;
-    match args.setup.escalation_model()? {
-        Some(stronger) => evaluate(&args, &problems, &Cascade::new(model, stronger)).await,
-        None => evaluate(&args, &problems, &model).await,
-    }
+    let model = match (args.setup.model()?, args.setup.escalation_model()?) {
+        (model, Some(stronger)) => BoxModel::new(Cascade::new(model, stronger)),
+        (model, None) => model,
+    };
+    evaluate(&args, &problems, &model).await
 }
 
 /// Runs every problem on `model` and prints a line each and the summary.

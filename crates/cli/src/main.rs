@@ -4,11 +4,12 @@
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod args;
 mod eval;
-mod model;
 mod progress;
+mod provider;
 mod strategies;
 
 use std::process::ExitCode;

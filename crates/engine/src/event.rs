@@ -15,48 +15,7 @@ use crate::budget::{Budget, Limit, Spend};
 use crate::model::{Channel, FinishReason, ModelError, Usage};
 use crate::vote::{Standing, Tally};
 
-/// A node's id: its index in the run, in the order nodes started.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[serde(transparent)]
-pub struct NodeId(pub u32);
-
-impl std::fmt::Display for NodeId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "#{}", self.0)
-    }
-}
-
-/// What a node is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[serde(rename_all = "camelCase")]
-pub enum NodeKind {
-    /// An independent attempt at the whole answer.
-    Sample,
-    /// A call that scores its parent.
-    Judge,
-    /// One step of reasoning in a search tree (a state of the search).
-    Thought,
-    /// A call that proposes several next steps for its parent state; the steps it proposed hang
-    /// beside it, under the same parent, as [`NodeKind::Thought`] nodes without calls of their own.
-    Proposal,
-    /// A call that evaluates its parent state.
-    Evaluation,
-    /// A first answer, to be refined.
-    Draft,
-    /// A critique of its parent.
-    Critique,
-    /// A revised answer.
-    Revision,
-}
-
-impl NodeKind {
-    /// Whether this kind of node states an answer to the question (so the engine extracts one).
-    pub fn yields_answer(self) -> bool {
-        matches!(self, Self::Sample | Self::Draft | Self::Revision)
-    }
-}
+pub use crate::node::{NodeId, NodeKind};
 
 /// Why a run stopped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,8 +26,8 @@ pub enum StopReason {
     Completed,
     /// The strategy decided the answer was settled before using everything it could.
     Settled {
-        /// The rule that fired, for example `beta` or `window`.
-        rule: String,
+        /// The rule that fired.
+        rule: SettleRule,
         /// The evidence, in words.
         detail: String,
     },
@@ -87,6 +46,32 @@ pub enum StopReason {
         /// The failure.
         error: ModelError,
     },
+}
+
+/// The rule that settled a run early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum SettleRule {
+    /// Adaptive consistency's Beta rule: the leader is very likely the majority.
+    Beta,
+    /// Early-stopping self-consistency's window rule: a window of samples agreed.
+    Window,
+    /// Self-refine: the critique found nothing left to fix.
+    Critique,
+    /// Adaptive allocation: the first wave agreed, so the question looked easy.
+    Difficulty,
+}
+
+impl std::fmt::Display for SettleRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Beta => "beta",
+            Self::Window => "window",
+            Self::Critique => "critique",
+            Self::Difficulty => "difficulty",
+        })
+    }
 }
 
 /// In words, for people: `the token budget ran out`, `the model failed: network error: …`.

@@ -49,17 +49,20 @@ pub mod compat;
 mod error;
 pub mod event;
 pub mod model;
+pub mod node;
 pub mod pricing;
 pub mod prompt;
 pub mod run;
+pub mod runner;
 pub mod sink;
 pub mod state;
 pub mod stopping;
 pub mod strategy;
 pub mod tasks;
-#[cfg(feature = "test-utils")]
+#[cfg(any(test, feature = "test-utils"))]
 pub mod testing;
 pub mod trace;
+pub mod verifier;
 pub mod vote;
 
 pub use answer::{Answer, Extractor};
@@ -69,25 +72,29 @@ pub use clock::Clock;
 #[cfg(not(target_arch = "wasm32"))]
 pub use clock::SystemClock;
 pub use error::{Error, Result};
-pub use event::{Event, EventKind, NodeId, NodeKind, Outcome, StopReason};
+pub use event::{Event, EventKind, NodeId, NodeKind, Outcome, SettleRule, StopReason};
 pub use model::{Capabilities, Model, ModelError, ModelErrorKind, Request, Response};
 pub use pricing::{PriceTable, Pricing};
 pub use prompt::Task;
-pub use run::{MAX_BRANCH_BYTES, MAX_CONCURRENCY, Run, Runner, Verdict};
+pub use run::{MAX_BRANCH_BYTES, MAX_CONCURRENCY, Run, Verdict};
+pub use runner::{FinishedRun, Runner};
 pub use sink::{Flow, NullSink, RecordingSink, Sink};
-pub use state::RunState;
+pub use state::{Changed, RunState};
 pub use strategy::{
-    AdaptiveConsistency, BestOfN, ChainOfThought, Direct, Judge, SelfConsistency, Strategy,
-    StrategyConfig, Verifier,
+    AdaptiveAllocation, AdaptiveConsistency, BestOfN, ChainOfThought, Direct, Judge,
+    NativeReasoning, SelfConsistency, SelfRefine, Strategy, StrategyConfig, TreeOfThoughts,
 };
 pub use trace::{MAX_TRACE_BYTES, MAX_TRACE_EVENTS, Trace};
+pub use verifier::Verifier;
 pub use vote::{Tally, Weighting};
 
 /// The names most programs need: `use thinkscale_engine::prelude::*;`.
 pub mod prelude {
+    pub use crate::model::{BoxModel, Cascade};
     pub use crate::{
-        AdaptiveConsistency, BestOfN, Budget, CancelToken, ChainOfThought, Direct, Event,
-        EventKind, Extractor, Flow, Judge, Model, NullSink, Outcome, RecordingSink, Runner,
-        SelfConsistency, Sink, StopReason, Strategy, StrategyConfig, Task, Trace, Weighting,
+        AdaptiveAllocation, AdaptiveConsistency, BestOfN, Budget, CancelToken, ChainOfThought,
+        Direct, Event, EventKind, Extractor, Flow, Judge, Model, NativeReasoning, NullSink,
+        Outcome, RecordingSink, Runner, SelfConsistency, SelfRefine, Sink, StopReason, Strategy,
+        StrategyConfig, Task, Trace, TreeOfThoughts, Verifier, Weighting,
     };
 }

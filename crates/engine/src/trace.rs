@@ -69,6 +69,12 @@ impl Trace {
     /// Parses a trace and checks that it replays cleanly (and is within [`MAX_TRACE_BYTES`] and
     /// [`MAX_TRACE_EVENTS`]).
     pub fn from_json(json: &str) -> Result<Self> {
+        Self::open(json).map(|(trace, _)| trace)
+    }
+
+    /// Like [`from_json`](Self::from_json), and also returns the state the checked trace
+    /// replays to — read once, folded once.
+    pub fn open(json: &str) -> Result<(Self, RunState)> {
         Self::check_size(json.len() as u64)?;
         let trace: Trace = serde_json::from_str(json)
             .map_err(|e| Error::InvalidTrace { at: None, reason: e.to_string() })?;
@@ -96,8 +102,8 @@ impl Trace {
                 ),
             });
         }
-        trace.replay()?;
-        Ok(trace)
+        let state = trace.replay()?;
+        Ok((trace, state))
     }
 
     /// Rebuilds the run's state from the events.

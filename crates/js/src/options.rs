@@ -200,9 +200,8 @@ pub struct RunResult {
 }
 
 impl RunResult {
-    /// The result of a run from its outcome and its trace.
-    pub fn new(outcome: Outcome, trace: Trace) -> Self {
-        let branches = trace.replay().map(|state| state.nodes).unwrap_or_default();
+    /// The result of a run from its outcome, its final state's branches and its trace.
+    pub fn new(outcome: Outcome, branches: Vec<Node>, trace: Trace) -> Self {
         Self {
             answer: outcome.answer,
             text: outcome.text,

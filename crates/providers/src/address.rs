@@ -1,82 +1,9 @@
-//! [`AnyModel`]: one type over every provider, for front ends that pick the provider at run
-//! time (the terminal and JS APIs), plus checks and helpers the providers share.
-
-use futures::{Stream, StreamExt};
-use thinkscale_engine::compat::{BoxStream, MaybeSend};
-use thinkscale_engine::model::{Capabilities, Chunk, Model, ModelError, Request, Response};
+//! Where a provider sends its requests: base URLs checked with a real URL parser before any key
+//! goes near them, and request URLs built on the parsed path.
 
 use url::{Host, Url};
 
-use crate::{Anthropic, ApiKey, Error, OpenAiCompatible, Transport};
-
-/// Any provider of this crate, chosen at run time.
-#[derive(Debug, Clone)]
-pub enum AnyModel<T: Transport = crate::DefaultTransport> {
-    /// An OpenAI-compatible server (including Gemini's compatible endpoint).
-    OpenAi(OpenAiCompatible<T>),
-    /// Anthropic's Messages API.
-    Anthropic(Anthropic<T>),
-}
-
-impl<T: Transport> From<OpenAiCompatible<T>> for AnyModel<T> {
-    fn from(model: OpenAiCompatible<T>) -> Self {
-        Self::OpenAi(model)
-    }
-}
-
-impl<T: Transport> From<Anthropic<T>> for AnyModel<T> {
-    fn from(model: Anthropic<T>) -> Self {
-        Self::Anthropic(model)
-    }
-}
-
-impl<T: Transport> Model for AnyModel<T> {
-    async fn complete(&self, request: Request) -> Result<Response, ModelError> {
-        thinkscale_engine::model::response_of(self.stream(request)).await
-    }
-
-    fn stream(
-        &self,
-        request: Request,
-    ) -> impl Stream<Item = Result<Chunk, ModelError>> + MaybeSend {
-        let stream: BoxStream<'_, Result<Chunk, ModelError>> = match self {
-            Self::OpenAi(model) => box_stream(model.stream(request)),
-            Self::Anthropic(model) => box_stream(model.stream(request)),
-        };
-        stream
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        match self {
-            Self::OpenAi(model) => model.capabilities(),
-            Self::Anthropic(model) => model.capabilities(),
-        }
-    }
-
-    fn id(&self) -> &str {
-        match self {
-            Self::OpenAi(model) => model.id(),
-            Self::Anthropic(model) => model.id(),
-        }
-    }
-
-    fn thinking_tokens(&self, request: &Request) -> u64 {
-        match self {
-            Self::OpenAi(model) => model.thinking_tokens(request),
-            Self::Anthropic(model) => model.thinking_tokens(request),
-        }
-    }
-}
-
-fn box_stream<'a, S>(stream: S) -> BoxStream<'a, S::Item>
-where
-    S: Stream + MaybeSend + 'a,
-{
-    #[cfg(not(target_arch = "wasm32"))]
-    return stream.boxed();
-    #[cfg(target_arch = "wasm32")]
-    return stream.boxed_local();
-}
+use crate::{ApiKey, Error};
 
 /// Validates a base URL with a real URL parser — the WHATWG rules browsers follow, so the host
 /// checked is the host requests go to — and returns it without a trailing slash or fragment.

@@ -27,8 +27,8 @@
     allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
 )]
 
+mod address;
 pub mod anthropic;
-mod any;
 mod call;
 mod error;
 pub mod gemini;
@@ -44,11 +44,10 @@ mod think;
 mod transport;
 
 pub use anthropic::{Anthropic, AnthropicConfig};
-pub use any::AnyModel;
 pub use error::Error;
 pub use http::{HttpRequest, HttpResponse, Transport};
 pub use key::ApiKey;
-pub use openai::{OpenAiCompatible, OpenAiConfig, TokenCounting};
+pub use openai::{OpenAiCompatible, OpenAiConfig, Preset, TokenCounting};
 pub use retry::{RetryPolicy, Timeouts};
-pub use spec::{AnthropicSpec, GeminiSpec, OpenAiSpec, Preset, ProviderSpec};
+pub use spec::{AnthropicSpec, GeminiSpec, OpenAiSpec, ProviderSpec};
 pub use transport::DefaultTransport;

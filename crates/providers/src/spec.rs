@@ -1,39 +1,16 @@
 //! [`ProviderSpec`]: a provider described as plain data (`{"kind": "openai", "preset": "groq",
 //! "apiKey": …, "model": …}`), for front ends that receive their settings as JSON — the JS API
-//! above all. [`ProviderSpec::build`] checks every field and makes the [`AnyModel`].
+//! above all. [`ProviderSpec::build`] checks every field and makes the model, boxed ([`BoxModel`]).
 //!
 //! The key is deserialized straight into an [`ApiKey`]: the spec cannot be serialized back, so it
 //! cannot leak into a trace or a log by accident.
 
 use serde::Deserialize;
 
-use crate::openai::MaxTokensField;
-use crate::{AnthropicConfig, AnyModel, ApiKey, Error, OpenAiCompatible, OpenAiConfig, gemini};
+use thinkscale_engine::model::BoxModel;
 
-/// Vendors and servers that speak the OpenAI protocol, with their base URL and abilities.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[serde(rename_all = "camelCase")]
-pub enum Preset {
-    /// api.openai.com: `n`, logprobs, `reasoning_effort`.
-    Openai,
-    /// openrouter.ai (reasoning text as `reasoning`).
-    Openrouter,
-    /// api.groq.com.
-    Groq,
-    /// api.together.xyz (`n`, logprobs).
-    Together,
-    /// api.deepseek.com (`reasoning_content`).
-    Deepseek,
-    /// A local Ollama on port 11434.
-    Ollama,
-    /// A local LM Studio on port 1234.
-    LmStudio,
-    /// A llama.cpp server (default `http://127.0.0.1:8080/v1`): `n` up to `maxN`, logprobs.
-    LlamaCpp,
-    /// A vLLM server (default `http://127.0.0.1:8000/v1`): `n`, logprobs.
-    Vllm,
-}
+use crate::openai::Preset;
+use crate::{AnthropicConfig, ApiKey, Error, OpenAiCompatible, OpenAiConfig, gemini};
 
 /// The settings of an OpenAI-compatible provider. Only `model` is required (and `baseURL` without
 /// a preset); everything else has the preset's default.
@@ -109,9 +86,9 @@ pub enum ProviderSpec {
 
 impl ProviderSpec {
     /// Checks the settings and makes the provider; the error names the offending field.
-    pub fn build(self) -> Result<AnyModel, Error> {
+    pub fn build(self) -> Result<BoxModel, Error> {
         match self {
-            Self::Openai(spec) => OpenAiCompatible::new(spec.into_config()?).map(Into::into),
+            Self::Openai(spec) => OpenAiCompatible::new(spec.into_config()?).map(BoxModel::new),
             Self::Anthropic(spec) => {
                 let mut config = AnthropicConfig::new("", spec.model);
                 config.api_key = spec.api_key;
@@ -121,12 +98,12 @@ impl ProviderSpec {
                 if let Some(tokens) = spec.default_max_tokens {
                     config.default_max_tokens = tokens;
                 }
-                crate::Anthropic::new(config).map(Into::into)
+                crate::Anthropic::new(config).map(BoxModel::new)
             }
             Self::Gemini(spec) => {
                 let mut config = gemini::config("", spec.model);
                 config.api_key = spec.api_key;
-                OpenAiCompatible::new(config).map(Into::into)
+                OpenAiCompatible::new(config).map(BoxModel::new)
             }
         }
     }
@@ -136,6 +113,7 @@ impl OpenAiSpec {
     fn into_config(self) -> Result<OpenAiConfig, Error> {
         let model = self.model;
         let mut config = match self.preset {
+            Some(preset) => preset.config(model),
             None => {
                 let base = self.base_url.clone().ok_or(Error::InvalidConfig {
                     field: "baseURL",
@@ -144,24 +122,6 @@ impl OpenAiSpec {
                 })?;
                 OpenAiConfig::new(base, model)
             }
-            Some(Preset::Openai) => OpenAiConfig::openai("", model),
-            Some(Preset::Openrouter) => OpenAiConfig::openrouter("", model),
-            Some(Preset::Groq) => OpenAiConfig::groq("", model),
-            Some(Preset::Together) => OpenAiConfig::together("", model),
-            Some(Preset::Deepseek) => OpenAiConfig::deepseek("", model),
-            Some(Preset::Ollama) => OpenAiConfig::ollama(model),
-            Some(Preset::LmStudio) => OpenAiConfig::lm_studio(model),
-            Some(Preset::LlamaCpp) => {
-                let mut config = OpenAiConfig::llama_cpp("http://127.0.0.1:8080/v1", 1);
-                config.model = model;
-                config
-            }
-            Some(Preset::Vllm) => OpenAiConfig {
-                max_n: 16,
-                logprobs: true,
-                max_tokens_field: MaxTokensField::MaxTokens,
-                ..OpenAiConfig::new("http://127.0.0.1:8000/v1", model)
-            },
         };
         if let Some(base) = self.base_url {
             config.base_url = base;
@@ -194,35 +154,36 @@ mod tests {
 
     use super::*;
 
-    fn build(json: &str) -> Result<AnyModel, String> {
+    fn build(json: &str) -> Result<BoxModel, String> {
         let spec: ProviderSpec = serde_json::from_str(json).map_err(|e| e.to_string())?;
         spec.build().map_err(|e| e.to_string())
     }
 
+    fn openai_config(json: &str) -> OpenAiConfig {
+        let Ok(ProviderSpec::Openai(spec)) = serde_json::from_str(json) else {
+            panic!("not an OpenAI-compatible spec: {json}")
+        };
+        spec.into_config().expect(json)
+    }
+
     #[test]
     fn presets_fill_in_the_url_and_abilities() {
-        let model = build(r#"{"kind":"openai","preset":"llamaCpp","model":"local","maxN":4}"#)
-            .expect("llama.cpp preset");
-        let AnyModel::OpenAi(provider) = &model else { panic!("not OpenAI-compatible") };
-        assert_eq!(provider.config().base_url, "http://127.0.0.1:8080/v1");
+        let json = r#"{"kind":"openai","preset":"llamaCpp","model":"local","maxN":4}"#;
+        assert_eq!(openai_config(json).base_url, "http://127.0.0.1:8080/v1");
+        let model = build(json).expect("llama.cpp preset");
         assert_eq!(model.capabilities().max_n, 4);
         assert!(model.capabilities().logprobs);
 
-        let groq = build(r#"{"kind":"openai","preset":"groq","apiKey":"gsk-1","model":"llama"}"#)
-            .expect("groq preset");
-        let AnyModel::OpenAi(provider) = &groq else { panic!("not OpenAI-compatible") };
-        assert_eq!(provider.config().base_url, "https://api.groq.com/openai/v1");
-        assert_eq!(groq.id(), "llama");
+        let json = r#"{"kind":"openai","preset":"groq","apiKey":"gsk-1","model":"llama"}"#;
+        assert_eq!(openai_config(json).base_url, "https://api.groq.com/openai/v1");
+        assert_eq!(build(json).expect("groq preset").id(), "llama");
     }
 
     #[test]
     fn a_base_url_overrides_the_preset_and_is_required_without_one() {
-        let model = build(
-            r#"{"kind":"openai","preset":"llamaCpp","baseURL":"http://127.0.0.1:8790/v1","model":"m"}"#,
-        )
-        .expect("override");
-        let AnyModel::OpenAi(provider) = &model else { panic!("not OpenAI-compatible") };
-        assert_eq!(provider.config().base_url, "http://127.0.0.1:8790/v1");
+        let json = r#"{"kind":"openai","preset":"llamaCpp","baseURL":"http://127.0.0.1:8790/v1","model":"m"}"#;
+        assert_eq!(openai_config(json).base_url, "http://127.0.0.1:8790/v1");
+        assert!(build(json).is_ok());
         let error = build(r#"{"kind":"openai","model":"m"}"#).expect_err("no URL");
         assert!(error.contains("baseURL"), "{error}");
     }

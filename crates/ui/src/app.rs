@@ -14,7 +14,7 @@ use crate::live::LiveRun;
 use crate::provider_panel::{ProviderPanel, ProviderSettings};
 use crate::run::{ModelCache, Phase, RunControl, RunSpec, run, start};
 use crate::strategy_picker::StrategyPicker;
-use crate::strategy_settings::StrategySettings;
+use crate::strategy_settings::{Options, StrategyKind, StrategySettings};
 use crate::trace_panel::TracePanel;
 
 /// The stylesheet, inlined so that it also applies inside an embed's shadow root.
@@ -146,11 +146,16 @@ pub fn App(
         RwSignal::new(question.unwrap_or_else(|| crate::controls::EXAMPLES[0].1.to_owned()));
     let mut first = StrategySettings::default();
     if let Some(kind) = strategy {
-        first.kind = kind;
+        match StrategyKind::from_form(&kind) {
+            Some(kind) => first.kind = kind,
+            None => leptos::logging::warn!(
+                "thinkscale: no strategy is called '{kind}'; starting with self-consistency"
+            ),
+        }
     }
     let strategy_a = RwSignal::new(first);
     let strategy_b = RwSignal::new(StrategySettings {
-        kind: "chainOfThought".into(),
+        kind: StrategyKind::ChainOfThought,
         samples: 1,
         ..Default::default()
     });
@@ -170,10 +175,7 @@ pub fn App(
     let think = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let asked = question.get();
-        let (a, b) = match (strategy_a.get().config(&asked), strategy_b.get().config(&asked)) {
-            (Ok(a), Ok(b)) => (a, b),
-            (Err(e), _) | (_, Err(e)) => return phase.set(Phase::Failed(e)),
-        };
+        let (a, b) = (strategy_a.get().config(&asked), strategy_b.get().config(&asked));
         let token = CancelToken::new();
         if let Ok(mut current) = cancel_run.lock() {
             current.cancel();

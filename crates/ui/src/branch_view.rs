@@ -1,11 +1,11 @@
 //! [`BranchView`]: one branch (model call) of a [`LiveRun`](crate::LiveRun) as the tree shows it,
-//! each field its own signal so that an event updates exactly what it touches.
+//! each field its own signal, projected from the run state's node so that an event updates
+//! exactly what it touches.
 
 use leptos::prelude::*;
 use thinkscale_engine::answer::Answer;
 use thinkscale_engine::event::{NodeId, NodeKind};
-use thinkscale_engine::model::Usage;
-use thinkscale_engine::state::NodeStatus;
+use thinkscale_engine::state::{Node, NodeStatus, RunState};
 
 use crate::streamed_text::StreamedText;
 
@@ -49,24 +49,16 @@ pub struct BranchView {
 }
 
 impl BranchView {
-    /// A branch that just started.
-    pub(crate) fn started(
-        epoch: u64,
-        id: NodeId,
-        parent: Option<NodeId>,
-        depth: usize,
-        kind: NodeKind,
-        label: &str,
-        started_ms: u64,
-    ) -> Self {
+    /// The row of a node that just started.
+    pub(crate) fn started(epoch: u64, node: &Node, depth: usize) -> Self {
         Self {
             epoch,
-            id,
-            parent,
-            kind,
-            label: label.to_owned(),
+            id: node.id,
+            parent: node.parent,
+            kind: node.kind,
+            label: node.label.clone(),
             depth,
-            started_ms,
+            started_ms: node.started_ms,
             status: RwSignal::new(NodeStatus::Running),
             text: RwSignal::new(StreamedText::default()),
             reasoning: RwSignal::new(StreamedText::default()),
@@ -80,24 +72,51 @@ impl BranchView {
         }
     }
 
-    /// Adds what one attempt consumed (a retried, failed, cancelled or finished one), as the
-    /// engine's reducer counts a node's usage.
-    pub(crate) fn consume(&self, usage: &Usage, cost_usd: Option<f64>) {
-        self.tokens.update(|tokens| *tokens = tokens.saturating_add(usage.total()));
-        if let Some(cost) = cost_usd {
-            self.cost_usd.update(|total| *total = Some(total.unwrap_or(0.0) + cost));
+    /// Copies `node` (as `state` has it) into the row's signals; only the ones whose value
+    /// changed notify.
+    pub(crate) fn project(&self, node: &Node, state: &RunState) {
+        let streaming = node.status == NodeStatus::Running;
+        self.text.try_maybe_update(|text| (text.follow(&node.text, streaming), ()));
+        self.reasoning.try_maybe_update(|text| (text.follow(&node.reasoning, streaming), ()));
+        set_if_changed(self.status, &node.status);
+        set_if_changed(self.answer, &node.answer);
+        set_if_changed(self.tokens, &node.usage.total());
+        set_if_changed(self.cost_usd, &node.cost_usd);
+        set_if_changed(self.finished_ms, &node.finished_ms);
+        set_if_changed(self.score, &node.score);
+        let backtracked = state.backtracks.iter().rev().find(|(from, _)| *from == node.id);
+        set_if_changed(self.abandoned, &(node.pruned.is_some() || backtracked.is_some()));
+        set_if_changed(self.note, &note(node, backtracked.map(|(_, to)| *to)));
+    }
+}
+
+/// Why a node was abandoned, failed or retried, in words: the latest of these that happened.
+fn note(node: &Node, backtracked_to: Option<Option<NodeId>>) -> Option<String> {
+    if let Some(to) = backtracked_to {
+        let to = to.map_or_else(|| "the root".to_owned(), |to| to.to_string());
+        return Some(format!("dead end: backtracked to {to}"));
+    }
+    if let Some(reason) = &node.pruned {
+        return Some(format!("pruned: {reason}"));
+    }
+    if let Some(error) = &node.error {
+        return Some(error.to_string());
+    }
+    let error = node.retried_after.as_ref()?;
+    Some(format!("retry {}: {error}", node.retries.saturating_add(1)))
+}
+
+/// Sets `signal` to `value` only when they differ, so that nothing reading it re-renders for
+/// an event that did not change it. Does nothing once the signal is gone.
+pub(crate) fn set_if_changed<T>(signal: RwSignal<T>, value: &T)
+where
+    T: PartialEq + Clone + Send + Sync + 'static,
+{
+    signal.try_maybe_update(|current| {
+        let changed = current != value;
+        if changed {
+            current.clone_from(value);
         }
-    }
-
-    /// Replaces the totals with revised ones (`usageRevised`).
-    pub(crate) fn revise(&self, usage: &Usage, cost_usd: Option<f64>) {
-        self.tokens.set(usage.total());
-        self.cost_usd.set(cost_usd);
-    }
-
-    /// Marks the branch ended at `at_ms` with `status`.
-    pub(crate) fn end(&self, status: NodeStatus, at_ms: u64) {
-        self.finished_ms.set(Some(at_ms));
-        self.status.set(status);
-    }
+        (changed, ())
+    });
 }

@@ -3,7 +3,7 @@
 //! verdict (the answer and why the run stopped, in words).
 
 use leptos::prelude::*;
-use thinkscale_engine::{Limit, StopReason};
+use thinkscale_engine::{Limit, SettleRule, StopReason};
 
 use crate::live::LiveRun;
 
@@ -101,10 +101,12 @@ pub fn BudgetMeter(
 pub fn stop_words(stop: &StopReason) -> String {
     match stop {
         StopReason::Completed => "finished everything it planned".into(),
-        StopReason::Settled { rule, detail } => match rule.as_str() {
-            "critique" => format!("stopped early: {detail}"),
-            "difficulty" => format!("stopped early, the question looked easy ({detail})"),
-            _ => format!("stopped early, the vote was settled ({detail})"),
+        StopReason::Settled { rule, detail } => match rule {
+            SettleRule::Critique => format!("stopped early: {detail}"),
+            SettleRule::Difficulty => format!("stopped early, the question looked easy ({detail})"),
+            SettleRule::Beta | SettleRule::Window => {
+                format!("stopped early, the vote was settled ({detail})")
+            }
         },
         StopReason::Budget { limit } => format!(
             "stopped by the {} budget",

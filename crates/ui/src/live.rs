@@ -1,21 +1,24 @@
-//! [`LiveRun`]: a run as reactive signals, fed one event at a time — by a live run's sink or by a
-//! trace being replayed — so the views update exactly the parts an event touches (one branch's
-//! text for a token, one status for a finish) and 64 streaming branches stay cheap.
+//! [`LiveRun`]: a run as reactive signals — a projection of the engine's [`RunState`], updated
+//! one event at a time, so the views update exactly the parts an event touches (one branch's text
+//! for a token, one status for a finish) and 64 streaming branches stay cheap.
 //!
-//! The engine's `RunState` is the reference reducer; this is its view-side twin, keeping only
-//! what the components show, with each branch's fields as their own signals. Every event costs
-//! work in proportion to the event: a branch's start does not walk the branches so far (the
-//! display order is derived when the view renders), and a token appends to its branch's text.
+//! There is one reducer, the engine's [`RunState::apply`]. A live run's sink hands the view the
+//! engine's own state after each event and what the event [`Changed`] ([`LiveRun::observe`]); a
+//! replay folds the trace's events into a state of the view's own with the same reducer
+//! ([`LiveRun::replay`]). Either way the view only copies what changed into its signals: it has
+//! no rules of its own about what an event means. Every event costs work in proportion to the
+//! event: a branch's start does not walk the branches so far (the display order is derived when
+//! the view renders), and a token appends to its branch's text.
 
 use leptos::prelude::*;
 use leptos::reactive::owner::WeakOwner;
-use thinkscale_engine::event::{Event, EventKind, NodeId, NodeKind, Outcome, StopReason};
-use thinkscale_engine::model::Channel;
-use thinkscale_engine::state::{Decision, NodeStatus};
-use thinkscale_engine::vote::{MAX_STANDINGS, Standing, Tally};
+use thinkscale_engine::event::{Event, NodeId, Outcome, StopReason};
+use thinkscale_engine::state::{Changed, Decision, Node, RunState};
+use thinkscale_engine::vote::Standing;
 use thinkscale_engine::{Budget, Spend, Trace};
 
 pub use crate::branch_view::BranchView;
+use crate::branch_view::set_if_changed;
 use crate::display_order::display_order;
 
 /// The run the views show.
@@ -53,7 +56,9 @@ pub struct LiveRun {
     pub epoch: RwSignal<u64>,
     /// Every event so far, for export.
     events: StoredValue<Vec<Event>>,
-    /// Whether this run already reported an event kind the view does not know.
+    /// The state a replay folds its events into (a live run projects the engine's own state).
+    replayed: StoredValue<RunState>,
+    /// Whether this run already reported an event that did not fit it.
     warned: StoredValue<bool>,
     /// The reactive owner the branches' signals belong to (the component's), held weakly: the
     /// view's own storage must not keep its owner alive.
@@ -86,6 +91,7 @@ impl LiveRun {
             outcome: RwSignal::new(None),
             epoch: RwSignal::new(0),
             events: StoredValue::new(Vec::new()),
+            replayed: StoredValue::new(RunState::new()),
             warned: StoredValue::new(false),
             owner: StoredValue::new(Owner::current().unwrap_or_default().downgrade()),
         }
@@ -108,6 +114,7 @@ impl LiveRun {
         self.decisions.try_set(Vec::new());
         self.outcome.try_set(None);
         let _ = self.events.try_update_value(Vec::clear);
+        let _ = self.replayed.try_set_value(RunState::new());
         let _ = self.warned.try_set_value(false);
     }
 
@@ -116,153 +123,82 @@ impl LiveRun {
         Trace::new(self.events.try_get_value().unwrap_or_default())
     }
 
-    fn branch(&self, id: NodeId) -> Option<BranchView> {
-        self.branches.try_with_untracked(|all| all.get(id.0 as usize).cloned()).flatten()
-    }
-
-    /// Folds one event into the signals.
-    pub fn apply(&self, event: &Event) {
+    /// A live run's event: recorded for export, then the engine's `state` after it projected
+    /// into the signals, as far as `changed` says it moved.
+    pub fn observe(&self, event: &Event, state: &RunState, changed: Changed) {
         let Some(owner) = self.owner.try_with_value(WeakOwner::upgrade).flatten() else { return };
         let _ = self.events.try_update_value(|events| events.push(event.clone()));
-        self.now_ms.try_set(event.at_ms);
-        owner.with(|| self.apply_kind(event));
+        owner.with(|| self.project(state, changed));
     }
 
-    fn apply_kind(&self, event: &Event) {
-        let at_ms = event.at_ms;
-        match &event.kind {
-            EventKind::RunStarted { question, strategy, budget, model, .. } => {
-                self.question.set(question.clone());
-                self.strategy.set(strategy.clone());
-                self.model.set(model.clone());
-                self.budget.set(*budget);
-            }
-            EventKind::BranchStarted { id, parent, kind, label, .. } => {
-                self.start_branch(*id, *parent, *kind, label, at_ms);
-            }
-            EventKind::TokenDelta { id, channel, text } => {
-                if let Some(branch) = self.branch(*id) {
-                    let target = match channel {
-                        Channel::Text => branch.text,
-                        Channel::Reasoning => branch.reasoning,
-                    };
-                    target.update(|all| all.push(text));
-                }
-            }
-            EventKind::BranchRetried { id, attempt, error, usage, cost_usd, .. } => {
-                if let Some(branch) = self.branch(*id) {
-                    branch.text.update(|t| t.replace(""));
-                    branch.reasoning.update(|t| t.replace(""));
-                    branch.consume(usage, *cost_usd);
-                    branch.note.set(Some(format!("retry {attempt}: {error}")));
-                }
-            }
-            EventKind::BranchFinished { id, text, reasoning, answer, usage, cost_usd, .. } => {
-                if let Some(branch) = self.branch(*id) {
-                    branch.text.update(|t| t.replace(text));
-                    branch.reasoning.update(|t| t.replace(reasoning.as_deref().unwrap_or("")));
-                    branch.answer.set(answer.clone());
-                    branch.consume(usage, *cost_usd);
-                    branch.end(NodeStatus::Done, at_ms);
-                }
-            }
-            EventKind::BranchCancelled { id, usage, cost_usd } => {
-                if let Some(branch) = self.branch(*id) {
-                    branch.consume(usage, *cost_usd);
-                    branch.end(NodeStatus::Cancelled, at_ms);
-                }
-            }
-            EventKind::UsageRevised { id, usage, cost_usd } => {
-                if let Some(branch) = self.branch(*id) {
-                    branch.revise(usage, *cost_usd);
-                }
-            }
-            EventKind::Error { id: Some(id), error, usage, cost_usd } => {
-                if let Some(branch) = self.branch(*id) {
-                    branch.consume(usage, *cost_usd);
-                    branch.note.set(Some(error.to_string()));
-                    branch.end(NodeStatus::Failed, at_ms);
-                }
-            }
-            // A failure of no branch in particular: the run's outcome (and so the status line)
-            // reports it; what it consumed is in the next `budgetSpent`.
-            EventKind::Error { id: None, .. } => {}
-            EventKind::NodeScored { id, score, .. } => {
-                if let Some(branch) = self.branch(*id) {
-                    branch.score.set(Some(*score));
-                }
-            }
-            EventKind::NodePruned { id, reason } => {
-                if let Some(branch) = self.branch(*id) {
-                    branch.note.set(Some(format!("pruned: {reason}")));
-                    branch.abandoned.set(true);
-                }
-            }
-            EventKind::Backtracked { from, to } => {
-                if let Some(branch) = self.branch(*from) {
-                    let to = to.map_or_else(|| "the root".to_owned(), |to| to.to_string());
-                    branch.note.set(Some(format!("dead end: backtracked to {to}")));
-                    branch.abandoned.set(true);
-                }
-            }
-            EventKind::Decided { difficulty, action, reason } => {
-                self.decisions.update(|all| {
-                    all.push(Decision {
-                        at_ms,
-                        difficulty: *difficulty,
-                        action: action.clone(),
-                        reason: reason.clone(),
-                    });
-                });
-            }
-            EventKind::VoteTallied { standings, answers, .. } => {
-                // Traces written before `answers` existed list every standing.
-                self.answers.set((*answers).max(standings.len() as u32));
-                self.standings.set(standings.clone());
-            }
-            EventKind::EarlyStop { reason } => self.early_stop.set(Some(reason.clone())),
-            EventKind::BudgetSpent { spent } => self.spend.set(*spent),
-            EventKind::RunFinished { outcome } => self.finish(outcome),
-            // The engine's event kinds are non-exhaustive: a kind newer than this view is kept in
-            // the trace (exports and replays stay whole) but not shown; the console says so once.
-            other => self.unknown(other),
-        }
+    /// A replayed event: folded into this view's own state by the engine's reducer, then
+    /// projected. An event that does not fit the run so far is skipped (the console says so
+    /// once); imported traces were checked whole before they replay.
+    pub fn replay(&self, event: &Event) {
+        let Some(owner) = self.owner.try_with_value(WeakOwner::upgrade).flatten() else { return };
+        let applied = self.replayed.try_update_value(|state| state.apply(event));
+        let changed = match applied {
+            Some(Ok(changed)) => changed,
+            Some(Err(error)) => return self.warn_once(&error.to_string()),
+            None => return,
+        };
+        let _ = self.events.try_update_value(|events| events.push(event.clone()));
+        owner.with(|| {
+            let _ = self.replayed.try_with_value(|state| self.project(state, changed));
+        });
     }
 
-    fn finish(&self, outcome: &Outcome) {
-        self.spend.set(outcome.spend);
-        let answers = self.answers.try_get_untracked().unwrap_or(0).max(outcome.votes.len() as u32);
-        self.answers.set(answers);
-        let leaders = outcome.votes.iter().take(MAX_STANDINGS).map(Tally::standing).collect();
-        self.standings.set(leaders);
-        self.outcome.set(Some(outcome.clone()));
-    }
-
-    fn unknown(&self, kind: &EventKind) {
+    fn warn_once(&self, reason: &str) {
         if self.warned.try_get_value() == Some(false) {
             let _ = self.warned.try_set_value(true);
-            let name = serde_json::to_value(kind)
-                .ok()
-                .and_then(|v| v.get("type").and_then(|t| t.as_str().map(str::to_owned)))
-                .unwrap_or_default();
             leptos::logging::warn!(
-                "thinkscale: this view does not show '{name}' events (newer than the view); they \
-                 stay in the trace"
+                "thinkscale: an event that does not fit the run was skipped: {reason}"
             );
         }
     }
 
-    fn start_branch(
-        &self,
-        id: NodeId,
-        parent: Option<NodeId>,
-        kind: NodeKind,
-        label: &str,
-        at_ms: u64,
-    ) {
-        let depth = parent.and_then(|p| self.branch(p)).map_or(0, |p| p.depth + 1);
+    /// Copies what `changed` says moved from `state` into the signals.
+    fn project(&self, state: &RunState, changed: Changed) {
+        set_if_changed(self.now_ms, &state.spend.elapsed_ms);
+        if let Some(node) = changed.node.and_then(|id| state.node(id)) {
+            if changed.added {
+                self.add_branch(node);
+            }
+            if let Some(branch) = self.branch(node.id) {
+                branch.project(node, state);
+            }
+        }
+        if changed.run {
+            self.project_run(state);
+        }
+    }
+
+    fn project_run(&self, state: &RunState) {
+        set_if_changed(self.question, &state.question);
+        set_if_changed(self.strategy, &state.strategy);
+        set_if_changed(self.model, &state.model);
+        set_if_changed(self.budget, &state.budget);
+        set_if_changed(self.spend, &state.spend);
+        set_if_changed(self.standings, &state.standings);
+        set_if_changed(self.answers, &state.answers);
+        set_if_changed(self.early_stop, &state.early_stop);
+        // Decisions only grow: compare their count, not their text.
+        if self.decisions.try_with_untracked(Vec::len) != Some(state.decisions.len()) {
+            self.decisions.try_set(state.decisions.clone());
+        }
+        if self.outcome.try_with_untracked(Option::is_some) != Some(state.outcome.is_some()) {
+            self.outcome.try_set(state.outcome.clone());
+        }
+    }
+
+    fn branch(&self, id: NodeId) -> Option<BranchView> {
+        self.branches.try_with_untracked(|all| all.get(id.0 as usize).cloned()).flatten()
+    }
+
+    fn add_branch(&self, node: &Node) {
+        let depth = node.parent.and_then(|p| self.branch(p)).map_or(0, |p| p.depth + 1);
         let epoch = self.epoch.try_get_untracked().unwrap_or_default();
-        let branch = BranchView::started(epoch, id, parent, depth, kind, label, at_ms);
+        let branch = BranchView::started(epoch, node, depth);
         self.branches.update(|all| all.push(branch));
     }
 }

@@ -1,5 +1,5 @@
 //! Starting runs and replays from the view: the provider option becomes a model (the same
-//! `ProviderModel` the npm package's `Engine` uses), the engine runs in the page with the JS
+//! `provider_model` the npm package's `Engine` uses), the engine runs in the page with the JS
 //! clock, and every event goes into a [`LiveRun`]. A replay feeds a stored trace's events into
 //! the same `LiveRun`, paced by their timestamps.
 
@@ -11,12 +11,14 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use thinkscale_engine::Runner;
+use thinkscale_engine::model::BoxModel;
+use thinkscale_engine::state::{Changed, Node, NodeStatus, RunState};
 use thinkscale_engine::{
-    Budget, CancelToken, Event, EventKind, Extractor, Flow, Outcome, StopReason, StrategyConfig,
-    Task, Trace,
+    Budget, CancelToken, Event, Extractor, Flow, Outcome, Sink, StopReason, StrategyConfig, Task,
+    Trace,
 };
-use thinkscale_js::{JsClock, ProviderModel, register_builtin_loader};
-use thinkscale_providers::ApiKey;
+use thinkscale_js::{JsClock, provider_model, register_builtin_loader};
+use thinkscale_providers::{AnthropicSpec, ApiKey, OpenAiSpec, ProviderSpec};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -82,12 +84,6 @@ fn set(object: &js_sys::Object, key: &str, value: &JsValue) {
     let _ = js_sys::Reflect::set(object, &key.into(), value);
 }
 
-/// Hands the key to the provider, which puts it in the one header its endpoint needs (an empty key
-/// is no key: a keyless local server).
-fn set_key(options: &js_sys::Object, key: &ApiKey) {
-    set(options, "apiKey", &key.reveal().into());
-}
-
 /// The built-in model's module (`builtin.js`), loaded and registered once.
 async fn ensure_builtin(assets: &str) -> Result<(), String> {
     thread_local! {
@@ -112,41 +108,49 @@ async fn ensure_builtin(assets: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The provider option object for a choice; download progress goes to `phase`.
-fn provider_options(choice: &ProviderChoice, phase: RwSignal<Phase>) -> JsValue {
-    let options = js_sys::Object::new();
-    match choice {
+/// The model a choice names: an HTTP provider built from its typed spec, or the built-in model
+/// (a JavaScript provider from its Worker module, whose download progress goes to `phase`).
+fn choice_model(choice: &ProviderChoice, phase: RwSignal<Phase>) -> Result<BoxModel, String> {
+    let spec = match choice {
         ProviderChoice::Builtin { model } => {
-            set(&options, "kind", &"builtin".into());
-            set(&options, "model", &model.into());
-            let progress = Closure::<dyn FnMut(JsValue)>::new(move |p: JsValue| {
-                let get =
-                    |k: &str| js_sys::Reflect::get(&p, &k.into()).ok().and_then(|v| v.as_f64());
-                let loaded = get("loaded").unwrap_or(0.0);
-                // Only a run in progress shows the download (it goes on after a Stop).
-                if matches!(phase.try_get_untracked(), Some(Phase::Running | Phase::Loading { .. }))
-                {
-                    phase.try_set(Phase::Loading {
-                        loaded,
-                        total: get("total").filter(|t| *t > 0.0),
-                    });
-                }
-            });
-            set(&options, "onProgress", progress.as_ref());
-            progress.forget();
+            return provider_model(&builtin_options(model, phase)).map_err(|f| f.message);
         }
-        ProviderChoice::OpenAi { base_url, model, api_key } => {
-            set(&options, "kind", &"openai".into());
-            set(&options, "baseURL", &base_url.into());
-            set(&options, "model", &model.into());
-            set_key(&options, api_key);
+        ProviderChoice::OpenAi { base_url, model, api_key } => ProviderSpec::Openai(OpenAiSpec {
+            preset: None,
+            base_url: Some(base_url.clone()),
+            // An empty key is no key: a keyless local server.
+            api_key: Some(api_key.clone()),
+            model: model.clone(),
+            max_n: None,
+            logprobs: None,
+            reasoning: None,
+        }),
+        ProviderChoice::Anthropic { model, api_key } => ProviderSpec::Anthropic(AnthropicSpec {
+            api_key: api_key.clone(),
+            model: model.clone(),
+            base_url: None,
+            default_max_tokens: None,
+        }),
+    };
+    spec.build().map_err(|e| e.to_string())
+}
+
+/// The built-in model's provider option (a JavaScript object: its loader is a JavaScript
+/// function); download progress goes to `phase`.
+fn builtin_options(model: &str, phase: RwSignal<Phase>) -> JsValue {
+    let options = js_sys::Object::new();
+    set(&options, "kind", &"builtin".into());
+    set(&options, "model", &model.into());
+    let progress = Closure::<dyn FnMut(JsValue)>::new(move |p: JsValue| {
+        let get = |k: &str| js_sys::Reflect::get(&p, &k.into()).ok().and_then(|v| v.as_f64());
+        let loaded = get("loaded").unwrap_or(0.0);
+        // Only a run in progress shows the download (it goes on after a Stop).
+        if matches!(phase.try_get_untracked(), Some(Phase::Running | Phase::Loading { .. })) {
+            phase.try_set(Phase::Loading { loaded, total: get("total").filter(|t| *t > 0.0) });
         }
-        ProviderChoice::Anthropic { model, api_key } => {
-            set(&options, "kind", &"anthropic".into());
-            set(&options, "model", &model.into());
-            set_key(&options, api_key);
-        }
-    }
+    });
+    set(&options, "onProgress", progress.as_ref());
+    progress.forget();
     options.into()
 }
 
@@ -173,22 +177,20 @@ pub struct RunSpec {
 pub struct ModelCache(Rc<RefCell<Option<CachedModel>>>);
 
 /// A model and the settings it was made from.
-type CachedModel = (ProviderChoice, Rc<ProviderModel>);
+type CachedModel = (ProviderChoice, Rc<BoxModel>);
 
 impl ModelCache {
     fn model(
         &self,
         choice: &ProviderChoice,
         phase: RwSignal<Phase>,
-    ) -> Result<Rc<ProviderModel>, String> {
+    ) -> Result<Rc<BoxModel>, String> {
         if let Some((cached, model)) = self.0.borrow().as_ref()
             && cached == choice
         {
             return Ok(Rc::clone(model));
         }
-        let model = ProviderModel::from_options(&provider_options(choice, phase))
-            .map(Rc::new)
-            .map_err(|failure| failure.message)?;
+        let model = choice_model(choice, phase).map(Rc::new)?;
         *self.0.borrow_mut() = Some((choice.clone(), Rc::clone(&model)));
         Ok(model)
     }
@@ -245,26 +247,48 @@ pub async fn run(spec: RunSpec, live: LiveRun, phase: RwSignal<Phase>, control: 
     // Let the page repaint (buttons, status) before the run starts its branches: two short tasks
     // instead of one long one.
     gloo_timers::future::TimeoutFuture::new(0).await;
-    let mut sink = |event: &Event| {
-        if !control.current() {
-            return Flow::Stop;
-        }
-        // The first token means the weights are loaded (their progress may arrive after the
-        // branches started).
-        if matches!(event.kind, EventKind::TokenDelta { .. } | EventKind::BranchFinished { .. })
-            && matches!(phase.try_get_untracked(), Some(Phase::Loading { .. }))
-        {
-            phase.try_set(Phase::Running);
-        }
-        live.apply(event);
-        Flow::Continue
-    };
+    let mut sink = ViewSink { live, phase, control: &control };
     let ended = runner.run(&spec.strategy, &task, &mut sink).await;
     if control.current() {
         phase.try_set(match ended {
             Ok(outcome) => finished(&outcome),
             Err(error) => Phase::Failed(error.to_string()),
         });
+    }
+}
+
+/// The sink of a run the view shows: it projects the engine's own state into the view, and
+/// stops the run once the view moved on to another run or went away.
+struct ViewSink<'a> {
+    live: LiveRun,
+    phase: RwSignal<Phase>,
+    control: &'a RunControl,
+}
+
+impl Sink for ViewSink<'_> {
+    /// Without the engine's state (a caller that only has events), the view folds them itself.
+    fn event(&mut self, event: &Event) -> Flow {
+        self.live.replay(event);
+        self.flow()
+    }
+
+    fn observe(&mut self, event: &Event, state: &RunState, changed: Changed) -> Flow {
+        // Text streaming or a branch finishing means the weights are loaded (their progress may
+        // arrive after the branches started).
+        let answered = |n: &Node| !n.text.is_empty() || n.status == NodeStatus::Done;
+        if changed.node.and_then(|id| state.node(id)).is_some_and(answered)
+            && matches!(self.phase.try_get_untracked(), Some(Phase::Loading { .. }))
+        {
+            self.phase.try_set(Phase::Running);
+        }
+        self.live.observe(event, state, changed);
+        self.flow()
+    }
+}
+
+impl ViewSink<'_> {
+    fn flow(&self) -> Flow {
+        if self.control.current() { Flow::Continue } else { Flow::Stop }
     }
 }
 
@@ -320,7 +344,7 @@ pub async fn replay(
                 return;
             }
         }
-        live.apply(event);
+        live.replay(event);
     }
     let stop = live.outcome.try_get_untracked().flatten().map_or(StopReason::Completed, |o| o.stop);
     phase.try_set(Phase::Finished(stop));

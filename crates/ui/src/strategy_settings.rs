@@ -1,29 +1,131 @@
 //! The strategy settings a picker edits — votes over samples, a judge, tree search,
 //! self-refinement, adaptive allocation, a reasoning model's own thinking — and how they become
-//! the engine's plain strategy config. Free of the DOM, so it is tested natively.
+//! the engine's plain strategy config: typed values, built directly (the choices are the engine's
+//! enums where it has them). Free of the DOM, so it is tested natively.
 
-use thinkscale_engine::{Extractor, StrategyConfig};
+use thinkscale_engine::model::{Effort, Reasoning};
+use thinkscale_engine::stopping::StopRule;
+use thinkscale_engine::strategy::{PromptPreset, Rung, Sampling, Search, ThoughtPrompts};
+use thinkscale_engine::{
+    AdaptiveAllocation, AdaptiveConsistency, BestOfN, ChainOfThought, Extractor, NativeReasoning,
+    SelfConsistency, SelfRefine, StrategyConfig, TreeOfThoughts,
+};
 
-/// The strategies the picker offers: `(kind, name)`.
-pub const KINDS: &[(&str, &str)] = &[
-    ("selfConsistency", "Self-consistency (vote)"),
-    ("adaptiveConsistency", "Adaptive consistency (stop when settled)"),
-    ("bestOfN", "Best-of-N (a judge picks)"),
-    ("treeOfThoughts", "Tree of Thoughts (search, prune, backtrack)"),
-    ("selfRefine", "Self-refine (critique, revise)"),
-    ("adaptiveAllocation", "Adaptive allocation (more only when hard)"),
-    ("nativeReasoning", "Reasoning model (its own thinking)"),
-    ("chainOfThought", "Chain of thought (one sample)"),
-];
+/// The strategies the picker offers, in the order it lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrategyKind {
+    /// [`SelfConsistency`].
+    SelfConsistency,
+    /// [`AdaptiveConsistency`].
+    AdaptiveConsistency,
+    /// [`BestOfN`].
+    BestOfN,
+    /// [`TreeOfThoughts`].
+    TreeOfThoughts,
+    /// [`SelfRefine`].
+    SelfRefine,
+    /// [`AdaptiveAllocation`].
+    AdaptiveAllocation,
+    /// [`NativeReasoning`].
+    NativeReasoning,
+    /// [`ChainOfThought`].
+    ChainOfThought,
+}
 
-/// Most requests a run keeps in flight.
+/// What the answer is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerKind {
+    /// A number, compared exactly.
+    Number,
+    /// Anything after "the answer is".
+    Text,
+}
+
+/// How a tree search goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchKind {
+    /// Breadth-first, keeping a beam.
+    Beam,
+    /// Depth-first, backtracking.
+    DepthFirst,
+}
+
+/// The options of a choice the picker offers: each value, the word its `<select>` uses for it,
+/// and what the reader sees.
+pub trait Options: Copy + PartialEq + Send + Sync + 'static {
+    /// `(value, form value, text)`, in the order listed.
+    const OPTIONS: &'static [(Self, &'static str, &'static str)];
+
+    /// The value a form value (or an embed's attribute) names.
+    fn from_form(form: &str) -> Option<Self> {
+        Self::OPTIONS.iter().find(|(_, f, _)| *f == form).map(|(value, ..)| *value)
+    }
+
+    /// The form value of `self`.
+    fn form(self) -> &'static str {
+        Self::OPTIONS.iter().find(|(value, ..)| *value == self).map_or("", |(_, form, _)| *form)
+    }
+}
+
+impl Options for StrategyKind {
+    const OPTIONS: &'static [(Self, &'static str, &'static str)] = &[
+        (Self::SelfConsistency, "selfConsistency", "Self-consistency (vote)"),
+        (
+            Self::AdaptiveConsistency,
+            "adaptiveConsistency",
+            "Adaptive consistency (stop when settled)",
+        ),
+        (Self::BestOfN, "bestOfN", "Best-of-N (a judge picks)"),
+        (Self::TreeOfThoughts, "treeOfThoughts", "Tree of Thoughts (search, prune, backtrack)"),
+        (Self::SelfRefine, "selfRefine", "Self-refine (critique, revise)"),
+        (
+            Self::AdaptiveAllocation,
+            "adaptiveAllocation",
+            "Adaptive allocation (more only when hard)",
+        ),
+        (Self::NativeReasoning, "nativeReasoning", "Reasoning model (its own thinking)"),
+        (Self::ChainOfThought, "chainOfThought", "Chain of thought (one sample)"),
+    ];
+}
+
+impl Options for AnswerKind {
+    const OPTIONS: &'static [(Self, &'static str, &'static str)] =
+        &[(Self::Number, "number", "a number"), (Self::Text, "text", "text")];
+}
+
+impl Options for SearchKind {
+    const OPTIONS: &'static [(Self, &'static str, &'static str)] = &[
+        (Self::Beam, "beam", "beam (breadth-first)"),
+        (Self::DepthFirst, "depthFirst", "depth-first, backtracking"),
+    ];
+}
+
+impl Options for PromptPreset {
+    const OPTIONS: &'static [(Self, &'static str, &'static str)] =
+        &[(Self::General, "general", "general"), (Self::Game24, "game24", "Game of 24")];
+}
+
+impl Options for Effort {
+    const OPTIONS: &'static [(Self, &'static str, &'static str)] = &[
+        (Self::Low, "low", "low"),
+        (Self::Medium, "medium", "medium"),
+        (Self::High, "high", "high"),
+    ];
+}
+
+/// Most requests a run keeps in flight: a browser opens 6 connections per HTTP/1.1 host anyway,
+/// and the built-in model batches up to 16 samples in one request.
 const MAX_IN_FLIGHT: u32 = 16;
+
+/// The fewest tokens a reasoning model's call may have: it spends hidden tokens before the
+/// answer, and a smaller limit cuts it off before it answers.
+const MIN_REASONING_TOKENS: u32 = 4096;
 
 /// A strategy and its parameters, as the picker edits them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StrategySettings {
-    /// The strategy's `kind` (`selfConsistency`, `treeOfThoughts`, …).
-    pub kind: String,
+    /// The strategy.
+    pub kind: StrategyKind,
     /// Samples (self-consistency), most samples (adaptive consistency and allocation) or
     /// candidates (best-of-N).
     pub samples: u32,
@@ -31,45 +133,45 @@ pub struct StrategySettings {
     pub temperature: f32,
     /// Most tokens per sample.
     pub max_tokens: u32,
-    /// What the answer is: `number` or `text` (anything after "the answer is").
-    pub answer: String,
+    /// What the answer is.
+    pub answer: AnswerKind,
     /// Adaptive consistency: samples per wave; adaptive allocation: the first wave.
     pub wave: u32,
     /// Adaptive consistency: how sure the Beta rule must be that the leader is the majority.
     pub threshold: f64,
-    /// Tree of Thoughts: `beam` or `depthFirst`.
-    pub search: String,
+    /// Tree of Thoughts: how it searches.
+    pub search: SearchKind,
     /// Tree of Thoughts: states kept per step (beam).
     pub width: u32,
     /// Tree of Thoughts: steps before the answer.
     pub depth: u32,
     /// Tree of Thoughts: next steps proposed per state.
     pub proposals: u32,
-    /// Tree of Thoughts: `general` or `game24` prompts.
-    pub preset: String,
+    /// Tree of Thoughts: which prompts.
+    pub preset: PromptPreset,
     /// Self-refine: most revisions.
     pub rounds: u32,
-    /// Native reasoning: `low`, `medium` or `high` effort.
-    pub effort: String,
+    /// Native reasoning: the effort asked for.
+    pub effort: Effort,
 }
 
 impl Default for StrategySettings {
     fn default() -> Self {
         Self {
-            kind: "selfConsistency".into(),
+            kind: StrategyKind::SelfConsistency,
             samples: 8,
             temperature: 0.7,
             max_tokens: 128,
-            answer: "number".into(),
+            answer: AnswerKind::Number,
             wave: 4,
             threshold: 0.95,
-            search: "beam".into(),
+            search: SearchKind::Beam,
             width: 3,
             depth: 3,
             proposals: 4,
-            preset: "general".into(),
+            preset: PromptPreset::General,
             rounds: 2,
-            effort: "medium".into(),
+            effort: Effort::Medium,
         }
     }
 }
@@ -85,52 +187,95 @@ fn puzzle_numbers(question: &str) -> Option<String> {
 }
 
 impl StrategySettings {
-    /// The engine's config for these settings, for `question`; the error says which parameter
-    /// is wrong.
-    pub fn config(&self, question: &str) -> Result<StrategyConfig, String> {
-        let sampling =
-            serde_json::json!({ "temperature": self.temperature, "maxTokens": self.max_tokens });
-        // Requests in flight: a browser opens 6 connections per HTTP/1.1 host anyway, and the
-        // built-in model batches up to 16 samples in one request.
-        let concurrency = self.samples.min(MAX_IN_FLIGHT);
-        let config = match self.kind.as_str() {
-            "selfConsistency" => serde_json::json!({
-                "kind": "selfConsistency", "samples": self.samples, "concurrency": concurrency, "sampling": sampling }),
-            "adaptiveConsistency" => serde_json::json!({
-                "kind": "adaptiveConsistency", "maxSamples": self.samples, "wave": self.wave,
-                "rule": { "kind": "beta", "threshold": self.threshold }, "sampling": sampling }),
-            "bestOfN" => serde_json::json!({
-                "kind": "bestOfN", "candidates": self.samples, "concurrency": concurrency, "sampling": sampling }),
-            "treeOfThoughts" => {
-                let search = if self.search == "depthFirst" {
-                    serde_json::json!({ "kind": "depthFirst" })
-                } else {
-                    serde_json::json!({ "kind": "beam", "width": self.width })
-                };
-                let initial = (self.preset == "game24").then(|| puzzle_numbers(question)).flatten();
-                serde_json::json!({
-                    "kind": "treeOfThoughts", "search": search, "depth": self.depth,
-                    "proposals": self.proposals, "prompts": { "preset": self.preset },
-                    "initialState": initial, "sampling": sampling, "concurrency": MAX_IN_FLIGHT })
-            }
-            "selfRefine" => serde_json::json!({
-                "kind": "selfRefine", "rounds": self.rounds, "sampling": sampling }),
-            "adaptiveAllocation" => serde_json::json!({
-                "kind": "adaptiveAllocation", "firstWave": self.wave,
-                "ladder": [{ "kind": "moreSamples", "samples": self.samples.saturating_sub(self.wave).max(1) }],
-                "concurrency": concurrency, "sampling": sampling }),
-            "nativeReasoning" => serde_json::json!({
-                "kind": "nativeReasoning", "reasoning": { "kind": "effort", "level": self.effort },
-                // Reasoning models spend hidden tokens before the answer: at least 4096.
-                "sampling": { "maxTokens": self.max_tokens.max(4096) } }),
-            _ => serde_json::json!({ "kind": "chainOfThought", "sampling": sampling }),
+    /// The engine's config for these settings, for `question` (the engine validates it before
+    /// a run, naming the parameter at fault).
+    pub fn config(&self, question: &str) -> StrategyConfig {
+        let sampling = Sampling {
+            temperature: Some(self.temperature),
+            max_tokens: self.max_tokens,
+            ..Sampling::default()
         };
-        serde_json::from_value(config).map_err(|e| e.to_string())
+        let concurrency = self.samples.min(MAX_IN_FLIGHT);
+        match self.kind {
+            StrategyKind::SelfConsistency => StrategyConfig::SelfConsistency(SelfConsistency {
+                samples: self.samples,
+                concurrency,
+                sampling,
+                ..SelfConsistency::default()
+            }),
+            StrategyKind::AdaptiveConsistency => {
+                StrategyConfig::AdaptiveConsistency(AdaptiveConsistency {
+                    max_samples: self.samples,
+                    wave: self.wave,
+                    rule: StopRule::Beta { threshold: self.threshold, min_samples: 0 },
+                    sampling,
+                    ..AdaptiveConsistency::default()
+                })
+            }
+            StrategyKind::BestOfN => StrategyConfig::BestOfN(BestOfN {
+                candidates: self.samples,
+                concurrency,
+                sampling,
+                ..BestOfN::default()
+            }),
+            StrategyKind::TreeOfThoughts => {
+                let search = match self.search {
+                    SearchKind::DepthFirst => Search::depth_first(),
+                    SearchKind::Beam => Search::Beam { width: self.width },
+                };
+                // A level asks for a proposal (and values) per state kept.
+                let states = match self.search {
+                    SearchKind::DepthFirst => 1,
+                    SearchKind::Beam => self.width,
+                };
+                let game24 = self.preset == PromptPreset::Game24;
+                StrategyConfig::TreeOfThoughts(TreeOfThoughts {
+                    search,
+                    depth: self.depth,
+                    proposals: self.proposals,
+                    prompts: ThoughtPrompts { preset: self.preset, ..ThoughtPrompts::default() },
+                    initial_state: game24.then(|| puzzle_numbers(question)).flatten(),
+                    sampling,
+                    concurrency: (states * self.proposals).clamp(1, MAX_IN_FLIGHT),
+                    ..TreeOfThoughts::default()
+                })
+            }
+            StrategyKind::SelfRefine => StrategyConfig::SelfRefine(SelfRefine {
+                rounds: self.rounds,
+                sampling,
+                ..SelfRefine::default()
+            }),
+            StrategyKind::AdaptiveAllocation => {
+                StrategyConfig::AdaptiveAllocation(AdaptiveAllocation {
+                    first_wave: self.wave,
+                    ladder: vec![Rung::MoreSamples {
+                        samples: self.samples.saturating_sub(self.wave).max(1),
+                    }],
+                    concurrency,
+                    sampling,
+                    ..AdaptiveAllocation::default()
+                })
+            }
+            StrategyKind::NativeReasoning => StrategyConfig::NativeReasoning(NativeReasoning {
+                reasoning: Reasoning::Effort { level: self.effort },
+                sampling: Sampling {
+                    max_tokens: self.max_tokens.max(MIN_REASONING_TOKENS),
+                    ..Sampling::default()
+                },
+            }),
+            StrategyKind::ChainOfThought => StrategyConfig::ChainOfThought(ChainOfThought {
+                sampling,
+                ..ChainOfThought::default()
+            }),
+        }
     }
 
     /// Where the answer is found in a completion.
     pub fn extractor(&self) -> Extractor {
-        if self.answer == "number" { Extractor::number() } else { Extractor::Auto }
+        match self.answer {
+            AnswerKind::Number => Extractor::number(),
+            AnswerKind::Text => Extractor::Auto,
+        }
     }
 }
 
@@ -138,13 +283,39 @@ impl StrategySettings {
 mod tests {
     use super::*;
 
+    use thinkscale_engine::Strategy;
+    use thinkscale_engine::model::Capabilities;
+    use thinkscale_engine::strategy::ValidationContext;
+
     #[test]
-    fn every_kind_makes_a_valid_engine_config() {
-        for (kind, _) in KINDS {
-            let settings = StrategySettings { kind: (*kind).to_owned(), ..Default::default() };
-            let config = settings.config("Use 4 9 10 13 to make 24").unwrap();
-            assert_eq!(&thinkscale_engine::Strategy::name(&config), kind);
+    fn every_kind_makes_a_valid_engine_config_of_that_kind() {
+        let context = ValidationContext {
+            capabilities: Capabilities { reasoning: true, ..Capabilities::default() },
+            model: "m",
+            has_verifier: false,
+            tiers: 1,
+        };
+        for &(kind, value, _) in StrategyKind::OPTIONS {
+            for search in [SearchKind::Beam, SearchKind::DepthFirst] {
+                let settings = StrategySettings { kind, search, ..Default::default() };
+                let config = settings.config("Use 4 9 10 13 to make 24");
+                assert_eq!(config.name(), value);
+                config.validate(&context).unwrap();
+            }
         }
+    }
+
+    #[test]
+    fn every_choice_has_one_form_value_per_option() {
+        fn distinct<T: Options>() {
+            let values: std::collections::HashSet<_> = T::OPTIONS.iter().map(|o| o.1).collect();
+            assert_eq!(values.len(), T::OPTIONS.len());
+        }
+        distinct::<StrategyKind>();
+        distinct::<AnswerKind>();
+        distinct::<SearchKind>();
+        distinct::<PromptPreset>();
+        distinct::<Effort>();
     }
 
     #[test]

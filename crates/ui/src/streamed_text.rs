@@ -112,6 +112,31 @@ impl StreamedText {
         }
     }
 
+    /// Follows `text`, the node's text as the run state has it, and says whether anything
+    /// changed. While the node streams, its text only grows (or is emptied by a retry): what is
+    /// new is appended, at the cost of the new part. Once it ended, its final text replaces what
+    /// streamed if they differ.
+    pub fn follow(&mut self, text: &str, streaming: bool) -> bool {
+        let known = self.text.len();
+        if streaming && text.len() >= known {
+            return match text.get(known..) {
+                Some("") => false,
+                Some(new) => {
+                    self.push(new);
+                    true
+                }
+                None => self.replace_with(text),
+            };
+        }
+        self.replace_with(text)
+    }
+
+    fn replace_with(&mut self, text: &str) -> bool {
+        let revision = self.revision;
+        self.replace(text);
+        revision != self.revision
+    }
+
     /// The whole text.
     pub fn as_str(&self) -> &str {
         &self.text
@@ -199,6 +224,25 @@ mod tests {
         assert!(preview.tail.len() <= 2 * PREVIEW_CHARS * 4);
         assert_eq!(preview.shown(), format!("…{}", "y".repeat(PREVIEW_CHARS)));
         assert_eq!(Preview::of("  \n ").shown(), "");
+    }
+
+    #[test]
+    fn following_a_streaming_node_appends_and_its_final_text_replaces_only_if_it_differs() {
+        let mut text = StreamedText::default();
+        assert!(!text.follow("", true));
+        assert!(text.follow("The ans", true));
+        assert!(text.follow("The answer is 4", true));
+        assert_eq!((text.as_str(), text.revision()), ("The answer is 4", 0), "appended");
+        assert!(!text.follow("The answer is 4", true), "nothing new");
+        assert!(text.follow("", true), "a retry empties it");
+        assert_eq!(text.revision(), 1);
+        assert!(text.follow("Retried", true));
+        assert!(!text.follow("Retried", false), "the final text is what streamed");
+        assert!(text.follow("Final", false));
+        assert_eq!(
+            (text.as_str(), text.revision(), text.preview().as_str()),
+            ("Final", 2, "Final")
+        );
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //!
 //! A [`Model`] turns a provider-neutral [`Request`] into a [`Response`]. HTTP providers, the
 //! built-in in-page model and test doubles all implement this trait, and every strategy runs on any
-//! of them. Only [`Model::complete`] is required; streaming, capabilities and the model id have
-//! defaults, so a minimal model is one async function.
+//! of them. Only [`Model::stream`] is required; completion, capabilities and the model id have
+//! defaults. [`BoxModel`] erases a model's type, for front ends that pick one at run time.
 
+mod boxed;
 mod cascade;
 mod error;
 mod request;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compat::{MaybeSend, MaybeSync};
 
+pub use boxed::BoxModel;
 pub use cascade::Cascade;
 pub use error::{MAX_MESSAGE_CHARS, ModelError, ModelErrorKind};
 pub use request::{Effort, Message, Reasoning, Request, Role};
@@ -43,26 +45,26 @@ impl Default for Capabilities {
     }
 }
 
-/// A language model: the single required method turns a request into completions.
+/// A language model: the single required method streams a request's completions.
 ///
 /// Implementations must be cheap to call concurrently through `&self`: strategies issue many
-/// requests at once and drop the futures of requests they no longer need, which must cancel the
+/// requests at once and drop the streams of requests they no longer need, which must cancel the
 /// underlying work (close the HTTP request, stop generating).
 pub trait Model: MaybeSend + MaybeSync {
-    /// Runs one request to completion and returns `request.n` completions (or fewer, when the model
-    /// cannot produce them all — the engine marks the missing ones as failed).
+    /// Runs one request and yields text as it is generated, ending with [`Chunk::Done`] carrying
+    /// the whole response (`request.n` completions, or fewer when the model cannot produce them
+    /// all — the engine marks the missing ones as failed). A model that cannot stream yields only
+    /// the final response: wrap its one future with [`single_response`].
+    fn stream(&self, request: Request)
+    -> impl Stream<Item = Result<Chunk, ModelError>> + MaybeSend;
+
+    /// Runs one request to completion. The default drains [`Model::stream`] and keeps its final
+    /// response; models with a cheaper non-streaming path override it.
     fn complete(
         &self,
         request: Request,
-    ) -> impl Future<Output = Result<Response, ModelError>> + MaybeSend;
-
-    /// Runs one request and yields text as it is generated, ending with [`Chunk::Done`] carrying
-    /// the whole response. The default yields only the final response, built on [`Model::complete`].
-    fn stream(
-        &self,
-        request: Request,
-    ) -> impl Stream<Item = Result<Chunk, ModelError>> + MaybeSend {
-        futures::stream::once(self.complete(request)).map(|result| result.map(Chunk::Done))
+    ) -> impl Future<Output = Result<Response, ModelError>> + MaybeSend {
+        response_of(self.stream(request))
     }
 
     /// What this model supports. The default is the most conservative: one choice per request, no
@@ -101,9 +103,8 @@ pub trait Model: MaybeSend + MaybeSync {
     }
 }
 
-/// The final [`Response`] of a model's stream: for models that stream natively and implement
-/// [`Model::complete`] by draining [`Model::stream`]. Text deltas are skipped; a stream that ends
-/// without [`Chunk::Done`] is a protocol error.
+/// The final [`Response`] of a model's stream (what [`Model::complete`] returns by default). Text
+/// deltas are skipped; a stream that ends without [`Chunk::Done`] is a protocol error.
 pub async fn response_of<S>(stream: S) -> Result<Response, ModelError>
 where
     S: Stream<Item = Result<Chunk, ModelError>>,
@@ -153,3 +154,12 @@ macro_rules! forward_model {
 }
 
 forward_model!(&M, Arc<M>);
+
+/// The stream of a model that cannot stream: `response`'s result as one [`Chunk::Done`] (or its
+/// error). For [`Model::stream`] of models that answer in one piece.
+pub fn single_response<F>(response: F) -> impl Stream<Item = Result<Chunk, ModelError>> + MaybeSend
+where
+    F: Future<Output = Result<Response, ModelError>> + MaybeSend,
+{
+    futures::stream::once(response).map(|result| result.map(Chunk::Done))
+}

@@ -54,10 +54,8 @@ impl<'r> Journal<'r> {
         let event = Event { at_ms, kind: make(at_ms) };
         let applied = self.state.apply(&event);
         debug_assert!(applied.is_ok(), "the engine emitted an inconsistent event: {applied:?}");
-        if applied.is_err() {
-            return;
-        }
-        if self.sink.event(&event) == Flow::Stop {
+        let Ok(changed) = applied else { return };
+        if self.sink.observe(&event, &self.state, changed) == Flow::Stop {
             self.sink_stopped = true;
         }
     }
@@ -65,6 +63,11 @@ impl<'r> Journal<'r> {
     /// The run so far.
     pub fn state(&self) -> &RunState {
         &self.state
+    }
+
+    /// The run's state, for the caller once the run is over.
+    pub(crate) fn into_state(self) -> RunState {
+        self.state
     }
 
     /// Whether the sink has asked the run to stop.

@@ -1,8 +1,10 @@
 //! The state of a run, rebuilt from its events.
 //!
-//! [`RunState::apply`] folds one event into the state. The engine keeps its own state this way
-//! while it runs, a UI keeps its view this way, and replaying a stored trace this way rebuilds the
-//! very same state — one reducer, so live and replayed runs cannot disagree. `apply` checks that
+//! [`RunState::apply`] folds one event into the state and says what it [`Changed`]. The engine
+//! keeps its own state this way while it runs and hands it, with each change, to its sink
+//! ([`Sink::observe`](crate::Sink::observe)); the live view projects that state into signals;
+//! replaying a stored trace folds the same way — one reducer, so live and replayed runs cannot
+//! disagree. `apply` checks that
 //! each event fits the run so far, so an imported trace that does not describe a real run is
 //! rejected with the index of the first bad event instead of producing a wrong picture.
 
@@ -10,9 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::answer::Answer;
 use crate::budget::{Budget, Spend};
-use crate::error::{Error, Result};
-use crate::event::{Event, EventKind, NodeId, NodeKind, Outcome, StopReason};
-use crate::model::{Channel, FinishReason, ModelError, Usage};
+use crate::event::{NodeId, NodeKind, Outcome, StopReason};
+use crate::model::{FinishReason, ModelError, Usage};
 use crate::vote::Standing;
 
 /// Where a node is in its life.
@@ -67,6 +68,10 @@ pub struct Node {
     pub error: Option<ModelError>,
     /// How many times its model call was retried after a transient failure.
     pub retries: u32,
+    /// The failure its latest retry answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub retried_after: Option<ModelError>,
     /// Tokens it used: every attempt of its call, including retried (voided), failed and
     /// cancelled ones.
     pub usage: Usage,
@@ -105,7 +110,7 @@ pub struct RunError {
     pub error: ModelError,
 }
 
-/// One decision of an adaptive strategy (see [`EventKind::Decided`]).
+/// One decision of an adaptive strategy (see [`crate::event::EventKind::Decided`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Decision {
@@ -135,8 +140,13 @@ pub struct RunState {
     pub model: String,
     /// Every node, indexed by id.
     pub nodes: Vec<Node>,
-    /// The latest vote, best first.
+    /// The latest vote, best first: the leaders only (at most
+    /// [`MAX_STANDINGS`](crate::vote::MAX_STANDINGS)) when it is spread wide; the final vote once
+    /// the run finished.
     pub standings: Vec<Standing>,
+    /// Distinct answers in the latest vote (more than `standings` lists when it is spread wide).
+    #[serde(default)]
+    pub answers: u32,
     /// Spending so far.
     pub spend: Spend,
     /// Every failure, in order.
@@ -153,8 +163,32 @@ pub struct RunState {
     pub events: usize,
 }
 
-fn bad(at: usize, reason: impl Into<String>) -> Error {
-    Error::InvalidTrace { at: Some(at), reason: reason.into() }
+/// What applying one event changed — which node, and whether anything run-wide — so that a view
+/// projecting the state updates exactly those parts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Changed {
+    /// The node whose fields changed, if one did.
+    pub node: Option<NodeId>,
+    /// Whether that node is new.
+    pub added: bool,
+    /// Whether run-wide fields changed: the header, spend, the vote, errors, backtracks,
+    /// decisions, the early stop or the outcome.
+    pub run: bool,
+}
+
+impl Changed {
+    /// Run-wide fields only.
+    const RUN: Self = Self { node: None, added: false, run: true };
+
+    /// One node's fields.
+    fn node(id: NodeId) -> Self {
+        Self { node: Some(id), added: false, run: false }
+    }
+
+    /// One node's fields and, with them, run-wide ones (the spend, say).
+    fn node_and_run(id: NodeId) -> Self {
+        Self { node: Some(id), added: false, run: true }
+    }
 }
 
 impl RunState {
@@ -166,189 +200,6 @@ impl RunState {
     /// The node with this id.
     pub fn node(&self, id: NodeId) -> Option<&Node> {
         self.nodes.get(id.0 as usize)
-    }
-
-    /// Whether the run has finished.
-    pub fn is_finished(&self) -> bool {
-        self.outcome.is_some()
-    }
-
-    fn running(&mut self, at: usize, id: NodeId) -> Result<&mut Node> {
-        match self.nodes.get_mut(id.0 as usize) {
-            Some(node) if node.status == NodeStatus::Running => Ok(node),
-            Some(_) => Err(bad(at, format!("node {id} is not running"))),
-            None => Err(bad(at, format!("node {id} does not exist"))),
-        }
-    }
-
-    fn existing(&mut self, at: usize, id: NodeId) -> Result<&mut Node> {
-        self.nodes
-            .get_mut(id.0 as usize)
-            .ok_or_else(|| bad(at, format!("node {id} does not exist")))
-    }
-
-    /// Folds one event into the state. Fails — leaving the state unchanged — when the event does
-    /// not fit the run so far (an unknown node, a second start, anything after the finish).
-    pub fn apply(&mut self, event: &Event) -> Result<()> {
-        let at = self.events;
-        let started = at > 0;
-        match &event.kind {
-            EventKind::RunStarted { .. } if started => return Err(bad(at, "a second runStarted")),
-            EventKind::RunStarted { .. } => {}
-            _ if !started => return Err(bad(at, "the first event must be runStarted")),
-            _ if self.outcome.is_some() => return Err(bad(at, "an event after runFinished")),
-            _ => {}
-        }
-        match &event.kind {
-            EventKind::RunStarted { question, strategy, config, budget, model } => {
-                self.question.clone_from(question);
-                self.strategy.clone_from(strategy);
-                self.config = config.clone();
-                self.budget = *budget;
-                self.model.clone_from(model);
-            }
-            EventKind::BranchStarted { id, parent, kind, label, written_by } => {
-                if id.0 as usize != self.nodes.len() {
-                    return Err(bad(at, format!("node {id} started out of order")));
-                }
-                if let Some(writer) = written_by {
-                    self.existing(at, *writer)?;
-                }
-                if let Some(parent) = parent {
-                    self.existing(at, *parent)?.children.push(*id);
-                }
-                self.nodes.push(Node {
-                    id: *id,
-                    parent: *parent,
-                    kind: *kind,
-                    label: label.clone(),
-                    status: NodeStatus::Running,
-                    text: String::new(),
-                    reasoning: String::new(),
-                    finish_reason: None,
-                    answer: None,
-                    mean_logprob: None,
-                    confidence: None,
-                    score: None,
-                    retries: 0,
-                    scored_by: None,
-                    pruned: None,
-                    error: None,
-                    usage: Usage::default(),
-                    cost_usd: None,
-                    started_ms: event.at_ms,
-                    finished_ms: None,
-                    children: Vec::new(),
-                    written_by: *written_by,
-                });
-                if written_by.is_none() {
-                    self.spend.samples += 1;
-                }
-            }
-            EventKind::TokenDelta { id, channel, text } => {
-                let node = self.running(at, *id)?;
-                match channel {
-                    Channel::Text => node.text.push_str(text),
-                    Channel::Reasoning => node.reasoning.push_str(text),
-                }
-            }
-            EventKind::BranchRetried { id, usage, cost_usd, .. } => {
-                let node = self.running(at, *id)?;
-                node.text.clear();
-                node.reasoning.clear();
-                node.retries = node.retries.saturating_add(1);
-                node.consume(usage, *cost_usd);
-                self.spend.add(usage, *cost_usd);
-            }
-            EventKind::BranchFinished {
-                id,
-                text,
-                reasoning,
-                finish_reason,
-                answer,
-                mean_logprob,
-                confidence,
-                usage,
-                cost_usd,
-            } => {
-                let node = self.running(at, *id)?;
-                node.status = NodeStatus::Done;
-                node.text.clone_from(text);
-                node.reasoning = reasoning.clone().unwrap_or_default();
-                node.finish_reason = Some(*finish_reason);
-                node.answer.clone_from(answer);
-                node.mean_logprob = *mean_logprob;
-                node.confidence = *confidence;
-                node.consume(usage, *cost_usd);
-                node.finished_ms = Some(event.at_ms);
-                self.spend.add(usage, *cost_usd);
-            }
-            EventKind::BranchCancelled { id, usage, cost_usd } => {
-                let node = self.running(at, *id)?;
-                node.status = NodeStatus::Cancelled;
-                node.finished_ms = Some(event.at_ms);
-                node.consume(usage, *cost_usd);
-                self.spend.add(usage, *cost_usd);
-            }
-            EventKind::UsageRevised { id, usage, cost_usd } => {
-                let node = match self.nodes.get_mut(id.0 as usize) {
-                    Some(node) if node.status == NodeStatus::Done => node,
-                    Some(_) => return Err(bad(at, format!("node {id} is not done"))),
-                    None => return Err(bad(at, format!("node {id} does not exist"))),
-                };
-                self.spend.remove(&node.usage, node.cost_usd);
-                node.usage = *usage;
-                node.cost_usd = *cost_usd;
-                self.spend.add(usage, *cost_usd);
-            }
-            EventKind::NodeScored { id, score, by } => {
-                if let Some(judge) = by {
-                    self.existing(at, *judge)?;
-                }
-                let node = self.existing(at, *id)?;
-                node.score = Some(*score);
-                node.scored_by = *by;
-            }
-            EventKind::NodePruned { id, reason } => {
-                self.existing(at, *id)?.pruned = Some(reason.clone());
-            }
-            EventKind::Decided { difficulty, action, reason } => {
-                if !(0.0..=1.0).contains(difficulty) {
-                    return Err(bad(at, "a difficulty outside [0, 1]"));
-                }
-                self.decisions.push(Decision {
-                    at_ms: event.at_ms,
-                    difficulty: *difficulty,
-                    action: action.clone(),
-                    reason: reason.clone(),
-                });
-            }
-            EventKind::Backtracked { from, to } => {
-                self.existing(at, *from)?;
-                if let Some(to) = to {
-                    self.existing(at, *to)?;
-                }
-                self.backtracks.push((*from, *to));
-            }
-            EventKind::VoteTallied { standings, .. } => self.standings.clone_from(standings),
-            EventKind::EarlyStop { reason } => self.early_stop = Some(reason.clone()),
-            EventKind::BudgetSpent { .. } => {}
-            EventKind::Error { id, error, usage, cost_usd } => {
-                if let Some(id) = id {
-                    let node = self.running(at, *id)?;
-                    node.status = NodeStatus::Failed;
-                    node.error = Some(error.clone());
-                    node.finished_ms = Some(event.at_ms);
-                    node.consume(usage, *cost_usd);
-                }
-                self.spend.add(usage, *cost_usd);
-                self.errors.push(RunError { id: *id, error: error.clone() });
-            }
-            EventKind::RunFinished { outcome } => self.outcome = Some(outcome.clone()),
-        }
-        self.spend.elapsed_ms = self.spend.elapsed_ms.max(event.at_ms);
-        self.events += 1;
-        Ok(())
     }
 
     /// How many model calls (nodes with a call of their own) ended in each status: (done, failed,
@@ -364,5 +215,6 @@ impl RunState {
     }
 }
 
+mod apply;
 #[cfg(test)]
 mod tests;

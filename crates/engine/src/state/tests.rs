@@ -1,6 +1,9 @@
 //! The reducer on hand-built traces: trees, prunes, backtracks, and traces that must be refused.
 
 use super::*;
+use crate::error::Error;
+use crate::event::{Event, EventKind, StopReason};
+use crate::model::Channel;
 use crate::trace::Trace;
 
 fn at(at_ms: u64, kind: EventKind) -> Event {
@@ -204,4 +207,80 @@ fn oversized_traces_are_refused_before_parsing_with_their_size() {
     assert!(Trace::check_size(1_000).is_ok());
     let big = format!("{{\"format\":\"thinkscale.trace\",\"pad\":\"{}\"}}", "x".repeat(17 << 20));
     assert!(Trace::from_json(&big).unwrap_err().to_string().contains("MB"));
+}
+
+#[test]
+fn each_event_says_which_node_and_whether_the_run_changed() {
+    let mut state = RunState::new();
+    let changes: Vec<Changed> = tree_trace().iter().map(|e| state.apply(e).unwrap()).collect();
+    let node = |id| Changed { node: Some(NodeId(id)), added: false, run: false };
+    let with_run = |id| Changed { node: Some(NodeId(id)), added: false, run: true };
+    let added = |id| Changed { node: Some(NodeId(id)), added: true, run: true };
+    let run_only = Changed { node: None, added: false, run: true };
+    assert_eq!(
+        changes,
+        [
+            run_only,
+            added(0),
+            added(1),
+            node(0),     // a token: its node only, the spend did not move
+            with_run(0), // a finish moves the spend
+            with_run(1),
+            node(0), // scores and prunes belong to their node
+            node(1),
+            node(1),
+            added(2),
+            with_run(2), // a failure
+            with_run(2), // a backtrack marks the dead end and the run's list
+            added(3),
+            with_run(3),
+        ]
+    );
+    let spent = at(16, EventKind::BudgetSpent { spent: state.spend });
+    assert_eq!(state.apply(&spent).unwrap(), Changed::default(), "budgetSpent repeats the spend");
+}
+
+#[test]
+fn the_final_vote_is_the_outcomes_and_retries_keep_their_reason() {
+    let mut events = vec![started(), at(1, branch(0, None, NodeKind::Sample))];
+    let error = ModelError::new(crate::model::ModelErrorKind::RateLimited, "slow down");
+    events.push(at(
+        2,
+        EventKind::BranchRetried {
+            id: NodeId(0),
+            attempt: 1,
+            error: error.clone(),
+            delay_ms: 10,
+            usage: Usage::default(),
+            cost_usd: None,
+        },
+    ));
+    events.push(at(3, finished(0, "The answer is: 4", 1)));
+    let answer = crate::answer::Answer { key: "4".into(), text: "4".into() };
+    let votes = vec![crate::vote::Tally {
+        answer: answer.clone(),
+        votes: 1,
+        weight: 1.0,
+        nodes: vec![NodeId(0)],
+    }];
+    events.push(at(
+        4,
+        EventKind::RunFinished {
+            outcome: Outcome {
+                answer: Some(answer),
+                chosen: Some(NodeId(0)),
+                text: None,
+                votes,
+                stop: StopReason::Completed,
+                spend: Spend::default(),
+                succeeded: 1,
+                failed: 0,
+                cancelled: 0,
+            },
+        },
+    ));
+    let state = Trace::new(events).replay().unwrap();
+    assert_eq!(state.nodes[0].retried_after, Some(error));
+    assert_eq!(state.answers, 1);
+    assert_eq!(state.standings.first().map(|s| s.votes), Some(1));
 }

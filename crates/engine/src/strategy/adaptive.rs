@@ -11,7 +11,7 @@ use super::self_consistency::{VOTING_TEMPERATURE, validate_voting};
 use super::voting::{answered, finished_samples, record_vote, vote_verdict};
 use super::{Sampling, Strategy, ValidationContext};
 use crate::error::{Error, Result};
-use crate::event::StopReason;
+use crate::event::{SettleRule, StopReason};
 use crate::model::Model;
 use crate::prompt::{Prompting, reasoning_messages};
 use crate::run::{Run, Step, Verdict};
@@ -114,7 +114,7 @@ impl Strategy for AdaptiveConsistency {
                     let probability = majority_probability(leader, samples);
                     if samples >= min_samples && probability >= threshold {
                         return Step::Stop(StopReason::Settled {
-                            rule: "beta".to_owned(),
+                            rule: SettleRule::Beta,
                             detail: format!(
                                 "P(leader is the majority) = {probability:.3} ≥ {threshold} with {leader} of {samples} samples agreeing"
                             ),
@@ -133,7 +133,7 @@ impl Strategy for AdaptiveConsistency {
                     .collect();
                 if window_unanimous(&keys) {
                     let detail = format!("all {} samples of the last window agree", keys.len());
-                    run.stop(StopReason::Settled { rule: "window".to_owned(), detail });
+                    run.stop(StopReason::Settled { rule: SettleRule::Window, detail });
                 }
             }
         }

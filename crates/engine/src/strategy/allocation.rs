@@ -17,7 +17,7 @@ use super::self_consistency::VOTING_TEMPERATURE;
 use super::voting::answered;
 use super::{Sampling, Strategy, StrategyConfig, ValidationContext};
 use crate::error::{Error, Result};
-use crate::event::{EventKind, NodeId, NodeKind, StopReason};
+use crate::event::{EventKind, NodeId, NodeKind, SettleRule, StopReason};
 use crate::model::{Effort, Model, Reasoning};
 use crate::prompt::{Prompting, reasoning_messages};
 use crate::run::{Run, Step, Verdict};
@@ -182,7 +182,7 @@ impl Strategy for AdaptiveAllocation {
                 decide(run, difficulty, "stop", format!("easy: {evidence}"));
                 let detail =
                     format!("difficulty {difficulty:.2} ≤ {:.2}: {evidence}", self.easy_below);
-                run.stop(StopReason::Settled { rule: "difficulty".to_owned(), detail });
+                run.stop(StopReason::Settled { rule: SettleRule::Difficulty, detail });
                 break;
             }
             let Some(rung) = rung else {

@@ -22,7 +22,6 @@ use crate::compat::{MaybeSend, MaybeSync};
 use crate::error::Result;
 use crate::model::{Capabilities, Model};
 use crate::run::{Run, Verdict};
-use crate::state::Node;
 
 pub use adaptive::AdaptiveConsistency;
 pub use allocation::{AdaptiveAllocation, Estimate, Rung};
@@ -33,6 +32,8 @@ pub use self_consistency::SelfConsistency;
 pub use single::{ChainOfThought, Direct, NativeReasoning};
 pub use thoughts::{PromptPreset, ThoughtPrompts};
 pub use tree::{Evaluator, Generator, Search, TreeOfThoughts};
+
+pub use crate::verifier::Verifier;
 
 /// What a strategy may check its configuration against before a run.
 #[derive(Debug, Clone, Copy)]
@@ -75,24 +76,6 @@ pub trait Strategy: Serialize + MaybeSync {
     /// Runs the strategy and returns what it concluded. Never fails: failures, budget stops and
     /// cancellations are recorded in the run, and the verdict uses whatever succeeded.
     fn execute<M: Model>(&self, run: &mut Run<'_, M>) -> impl Future<Output = Verdict> + MaybeSend;
-}
-
-/// Scores a candidate answer — unit tests, an exact checker, a reward model — for best-of-N
-/// (`judge: {"kind": "verifier"}`), tree search (accepting and choosing answers) and self-refine
-/// (keeping the best version). Higher is better, in [0, 1] by convention; `None` leaves the
-/// candidate unscored.
-pub trait Verifier: MaybeSend + MaybeSync {
-    /// Scores `candidate` (its text and extracted answer) as an answer to `question`.
-    fn score(&self, question: &str, candidate: &Node) -> Option<f64>;
-}
-
-impl<F> Verifier for F
-where
-    F: Fn(&str, &Node) -> Option<f64> + MaybeSend + MaybeSync,
-{
-    fn score(&self, question: &str, candidate: &Node) -> Option<f64> {
-        self(question, candidate)
-    }
 }
 
 /// Any built-in strategy, chosen by its `kind` — the form JS and stored configs use.

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Sampling, Strategy, ValidationContext};
 use crate::error::{Error, Result};
-use crate::event::{NodeId, NodeKind, StopReason};
+use crate::event::{NodeId, NodeKind, SettleRule, StopReason};
 use crate::model::{Message, Model, Request};
 use crate::prompt::{Prompting, parse_score, reasoning_messages, render};
 use crate::run::{BranchPlan, Run, Step, Verdict};
@@ -108,7 +108,7 @@ impl Strategy for SelfRefine {
             let review = run.state().node(critique).map(|n| n.text.clone()).unwrap_or_default();
             if says_done(&review) {
                 let detail = format!("the critique of round {round} found nothing to fix");
-                run.stop(StopReason::Settled { rule: "critique".to_owned(), detail });
+                run.stop(StopReason::Settled { rule: SettleRule::Critique, detail });
                 break;
             }
             if round == self.rounds {

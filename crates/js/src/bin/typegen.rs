@@ -116,6 +116,7 @@ fn main() -> ExitCode {
         NodeStatus,
         Outcome,
         StopReason,
+        SettleRule,
         Limit,
         Spend,
         Answer,

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use js_sys::{Function, Object, Promise, Reflect};
-use thinkscale_engine::model::Model;
+use thinkscale_engine::model::{BoxModel, Model};
 use thinkscale_engine::{
     Budget, CancelToken, ChainOfThought, Event, Flow, Pricing, RecordingSink, Runner, Sink,
     Strategy, StrategyConfig, Task,
@@ -19,7 +19,7 @@ use web_sys::AbortSignal;
 use super::clock::JsClock;
 use super::convert::{from_js, to_js};
 use super::failure::{abort_error, failure_to_js};
-use super::model::ProviderModel;
+use super::model::provider_model;
 use super::stream::{RunStream, StreamState};
 use crate::error::{ErrorCode, Failure};
 use crate::options::{EngineOptions, RunOptions, RunResult};
@@ -27,7 +27,7 @@ use crate::options::{EngineOptions, RunOptions, RunResult};
 /// What every run of an engine shares.
 #[derive(Debug)]
 struct Shared {
-    model: ProviderModel,
+    model: BoxModel,
     budget: Budget,
     price: Option<Pricing>,
 }
@@ -91,7 +91,7 @@ impl Engine {
                 "is required: { kind: \"openai\" | \"anthropic\" | \"gemini\" | \"builtin\" | \"custom\", … }",
             )
         })?;
-        let model = ProviderModel::from_options(&provider)?;
+        let model = provider_model(&provider)?;
         let data = EngineOptions {
             provider: None,
             budget: optional(options, "budget")?,
@@ -154,7 +154,7 @@ impl Engine {
         Ok(prepared)
     }
 
-    fn runner(&self, prepared: &Prepared, cancel: CancelToken) -> Runner<&ProviderModel> {
+    fn runner(&self, prepared: &Prepared, cancel: CancelToken) -> Runner<&BoxModel> {
         let runner = Runner::new(&self.shared.model)
             .budget(prepared.budget)
             .clock(Arc::new(JsClock::new()))
@@ -183,12 +183,13 @@ impl Engine {
             stream,
             thrown: None,
         };
-        let outcome = runner
-            .run(&prepared.strategy, &prepared.task, &mut sink)
+        let finished = runner
+            .run_with_state(&prepared.strategy, &prepared.task, &mut sink)
             .await
             .map_err(|e| failure_to_js(&Failure::from(e), None))?;
         let thrown = sink.thrown.take();
-        let result = RunResult::new(outcome, sink.recording.into_trace());
+        let result =
+            RunResult::new(finished.outcome, finished.state.nodes, sink.recording.into_trace());
         let result_js = to_js(&result).map_err(|e| JsValue::from(js_sys::Error::new(&e)))?;
         if let Some(thrown) = thrown {
             // What the run did before the callback threw is kept (`result`); what it threw is

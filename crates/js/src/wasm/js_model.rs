@@ -170,10 +170,6 @@ fn response(value: &JsValue, n: u32, streamed: &[String]) -> Result<Response, Mo
 }
 
 impl Model for JsModel {
-    async fn complete(&self, request: Request) -> Result<Response, ModelError> {
-        thinkscale_engine::model::response_of(self.stream(request)).await
-    }
-
     fn stream(&self, request: Request) -> impl Stream<Item = Result<Chunk, ModelError>> {
         let call = self.start(&request);
         stream::unfold(Some(call), |state| async move {

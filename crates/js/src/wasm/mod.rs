@@ -14,7 +14,7 @@ mod trace;
 pub use builtin::register_builtin_loader;
 pub use clock::JsClock;
 pub use engine::{Engine, RunOptionsArg};
-pub use model::ProviderModel;
+pub use model::provider_model;
 pub use stream::RunStream;
 pub use trace::{export_trace, import_trace, replay_trace};
 

@@ -2,7 +2,7 @@
 //! in (`importTrace` throws `InvalidTraceError` with the index of the first bad event), and a
 //! stored trace replays to the same result a live run returned — no model, no key needed.
 
-use thinkscale_engine::Trace;
+use thinkscale_engine::{RunState, Trace};
 use wasm_bindgen::prelude::*;
 
 use super::convert::{json_of, to_js};
@@ -10,14 +10,19 @@ use super::failure::failure_to_js;
 use crate::error::{ErrorCode, Failure};
 use crate::options::RunResult;
 
-fn parse(trace: &JsValue) -> Result<Trace, Failure> {
+/// A trace (JSON text or object), checked, and the state it replays to: read and folded once.
+fn open(trace: &JsValue) -> Result<(Trace, RunState), Failure> {
     let json = match trace.as_string() {
         Some(json) => json,
         None => {
             json_of(trace, "trace").map_err(|f| Failure::new(ErrorCode::InvalidTrace, f.message))?
         }
     };
-    Ok(Trace::from_json(&json)?)
+    Ok(Trace::open(&json)?)
+}
+
+fn parse(trace: &JsValue) -> Result<Trace, Failure> {
+    open(trace).map(|(trace, _)| trace)
 }
 
 fn js_result<T: serde::Serialize>(value: Result<T, Failure>) -> Result<JsValue, JsValue> {
@@ -50,10 +55,10 @@ pub fn export_trace(
 pub fn replay_trace(
     #[wasm_bindgen(unchecked_param_type = "string | Trace")] trace: JsValue,
 ) -> Result<JsValue, JsValue> {
-    js_result(parse(&trace).and_then(|trace| {
-        let outcome = trace.replay()?.outcome.ok_or_else(|| {
+    js_result(open(&trace).and_then(|(trace, state)| {
+        let outcome = state.outcome.ok_or_else(|| {
             Failure::new(ErrorCode::InvalidTrace, "the trace has no runFinished event")
         })?;
-        Ok(RunResult::new(outcome, trace))
+        Ok(RunResult::new(outcome, state.nodes, trace))
     }))
 }

@@ -93,7 +93,7 @@ impl Anthropic<DefaultTransport> {
 impl<T: Transport> Anthropic<T> {
     /// A provider over a given transport; fails on an unusable setting.
     pub fn with_transport(config: AnthropicConfig, transport: T) -> Result<Self, Error> {
-        let base = crate::any::checked_base_url(&config.base_url, &config.api_key)?;
+        let base = crate::address::checked_base_url(&config.base_url, &config.api_key)?;
         if config.model.trim().is_empty() {
             return Err(Error::InvalidConfig { field: "model", reason: "is empty".into() });
         }
@@ -106,7 +106,7 @@ impl<T: Transport> Anthropic<T> {
             retry: config.retry,
             timeouts: config.timeouts,
         };
-        let url = crate::any::endpoint_url(&base, &["v1", "messages"]);
+        let url = crate::address::endpoint_url(&base, &["v1", "messages"]);
         Ok(Self { inner: Arc::new(Inner { endpoint, config, url }) })
     }
 }
@@ -197,10 +197,6 @@ impl<T: Transport> Inner<T> {
 }
 
 impl<T: Transport> Model for Anthropic<T> {
-    async fn complete(&self, request: Request) -> Result<Response, ModelError> {
-        thinkscale_engine::model::response_of(self.stream(request)).await
-    }
-
     fn stream(
         &self,
         request: Request,

@@ -1,7 +1,7 @@
-//! [`OpenAiConfig`]: the settings of an OpenAI-compatible provider, with presets for the
-//! vendors and local servers it is known to work with.
+//! [`OpenAiConfig`]: the settings of an OpenAI-compatible provider, with constructors for the
+//! vendors and local servers of the [`Preset`] table.
 
-use super::MaxTokensField;
+use super::{MaxTokensField, Preset};
 use crate::{ApiKey, RetryPolicy, Timeouts};
 
 /// How completion tokens are counted when one request returns several choices.
@@ -69,54 +69,43 @@ impl OpenAiConfig {
         self
     }
 
-    /// OpenAI itself: `n` up to 128, logprobs, `reasoning_effort`, `max_completion_tokens`.
+    /// OpenAI itself ([`Preset::Openai`]).
     pub fn openai(key: impl Into<String>, model: impl Into<String>) -> Self {
-        Self {
-            max_n: 128,
-            max_tokens_field: MaxTokensField::MaxCompletionTokens,
-            logprobs: true,
-            reasoning: true,
-            ..Self::new("https://api.openai.com/v1", model).api_key(key)
-        }
+        Preset::Openai.config(model).api_key(key)
     }
 
-    /// OpenRouter (one choice per request; reasoning text arrives as `reasoning`).
+    /// OpenRouter ([`Preset::Openrouter`]).
     pub fn openrouter(key: impl Into<String>, model: impl Into<String>) -> Self {
-        Self { reasoning: true, ..Self::new("https://openrouter.ai/api/v1", model).api_key(key) }
+        Preset::Openrouter.config(model).api_key(key)
     }
 
-    /// Groq (one choice per request).
+    /// Groq ([`Preset::Groq`]).
     pub fn groq(key: impl Into<String>, model: impl Into<String>) -> Self {
-        Self::new("https://api.groq.com/openai/v1", model).api_key(key)
+        Preset::Groq.config(model).api_key(key)
     }
 
-    /// Together AI (`n` and logprobs supported).
+    /// Together AI ([`Preset::Together`]).
     pub fn together(key: impl Into<String>, model: impl Into<String>) -> Self {
-        Self {
-            max_n: 16,
-            logprobs: true,
-            ..Self::new("https://api.together.xyz/v1", model).api_key(key)
-        }
+        Preset::Together.config(model).api_key(key)
     }
 
-    /// DeepSeek (reasoning text from `reasoning_content`).
+    /// DeepSeek ([`Preset::Deepseek`]).
     pub fn deepseek(key: impl Into<String>, model: impl Into<String>) -> Self {
-        Self { reasoning: true, ..Self::new("https://api.deepseek.com/v1", model).api_key(key) }
+        Preset::Deepseek.config(model).api_key(key)
     }
 
-    /// A local Ollama (no key; ignores `n`).
+    /// A local Ollama ([`Preset::Ollama`]).
     pub fn ollama(model: impl Into<String>) -> Self {
-        Self::new("http://127.0.0.1:11434/v1", model)
+        Preset::Ollama.config(model)
     }
 
-    /// A local LM Studio (no key).
+    /// A local LM Studio ([`Preset::LmStudio`]).
     pub fn lm_studio(model: impl Into<String>) -> Self {
-        Self::new("http://127.0.0.1:1234/v1", model)
+        Preset::LmStudio.config(model)
     }
 
-    /// llama.cpp's server at `base_url` (e.g. `http://127.0.0.1:8080/v1`): `n` up to its slot
-    /// count, logprobs, reasoning text from `reasoning_content`, tokens counted with `/tokenize`.
+    /// llama.cpp's server ([`Preset::LlamaCpp`]) at `base_url`, with `n` up to its slot count.
     pub fn llama_cpp(base_url: impl Into<String>, slots: u32) -> Self {
-        Self { max_n: slots.max(1), logprobs: true, ..Self::new(base_url, "local") }
+        Self { base_url: base_url.into(), max_n: slots.max(1), ..Preset::LlamaCpp.config("local") }
     }
 }

@@ -13,6 +13,7 @@
 
 mod body;
 mod config;
+mod preset;
 mod run;
 mod wire;
 
@@ -21,10 +22,11 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use futures::Stream;
 use thinkscale_engine::compat::MaybeSend;
-use thinkscale_engine::model::{Capabilities, Chunk, Model, ModelError, Request, Response};
+use thinkscale_engine::model::{Capabilities, Chunk, Model, ModelError, Request};
 
 pub use body::MaxTokensField;
 pub use config::{OpenAiConfig, TokenCounting};
+pub use preset::Preset;
 
 use crate::call::{Endpoint, boxed};
 use crate::generator::generate;
@@ -76,15 +78,15 @@ impl<T: Transport> OpenAiCompatible<T> {
     /// A provider over a given transport. Fails on an unusable setting: a base URL that is not
     /// http(s), a key that would travel in clear text to a non-local host, an empty model name.
     pub fn with_transport(config: OpenAiConfig, transport: T) -> Result<Self, Error> {
-        let base_url = crate::any::checked_base_url(&config.base_url, &config.api_key)?;
-        let chat_url = crate::any::endpoint_url(&base_url, &["chat", "completions"]);
+        let base_url = crate::address::checked_base_url(&config.base_url, &config.api_key)?;
+        let chat_url = crate::address::endpoint_url(&base_url, &["chat", "completions"]);
         let mut root = base_url;
         if root.path_segments().and_then(|mut path| path.next_back()) == Some("v1")
             && let Ok(mut path) = root.path_segments_mut()
         {
             path.pop();
         }
-        let tokenize_url = crate::any::endpoint_url(&root, &["tokenize"]);
+        let tokenize_url = crate::address::endpoint_url(&root, &["tokenize"]);
         if config.model.trim().is_empty() {
             return Err(Error::InvalidConfig { field: "model", reason: "is empty".into() });
         }
@@ -131,10 +133,6 @@ impl<T: Transport> Inner<T> {
 }
 
 impl<T: Transport> Model for OpenAiCompatible<T> {
-    async fn complete(&self, request: Request) -> Result<Response, ModelError> {
-        thinkscale_engine::model::response_of(self.stream(request)).await
-    }
-
     fn stream(
         &self,
         request: Request,

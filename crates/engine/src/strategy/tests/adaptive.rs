@@ -12,7 +12,7 @@ fn beta_rule_stops_once_the_leader_is_settled() {
     assert_eq!(model.calls(), 4);
     assert_eq!(ran.answer(), Some("7"));
     assert!(
-        matches!(&ran.outcome.stop, StopReason::Settled { rule, .. } if rule == "beta"),
+        matches!(&ran.outcome.stop, StopReason::Settled { rule, .. } if *rule == SettleRule::Beta),
         "{:?}",
         ran.outcome.stop
     );
@@ -71,7 +71,9 @@ fn window_rule_stops_after_a_unanimous_window() {
     let ran = run(&model, &strategy, &number_task());
     // Window 1 (1, 2, 1) is split; window 2 (1, 1, 1) is unanimous.
     assert_eq!(model.calls(), 6);
-    assert!(matches!(&ran.outcome.stop, StopReason::Settled { rule, .. } if rule == "window"));
+    assert!(
+        matches!(&ran.outcome.stop, StopReason::Settled { rule, .. } if *rule == SettleRule::Window)
+    );
     assert_eq!(ran.answer(), Some("1"));
 }
 

@@ -19,7 +19,9 @@ fn agreeing_first_wave_stops_and_disagreement_escalates() {
     let ran = run(&easy, &AdaptiveAllocation::default(), &number_task());
     assert_eq!(easy.calls(), 3, "the first wave only");
     assert_eq!(decisions(&ran), ["stop"]);
-    assert!(matches!(&ran.outcome.stop, StopReason::Settled { rule, .. } if rule == "difficulty"));
+    assert!(
+        matches!(&ran.outcome.stop, StopReason::Settled { rule, .. } if *rule == SettleRule::Difficulty)
+    );
     assert_eq!(ran.state().decisions[0].difficulty, 0.0);
 
     let hard = ScriptedModel::cycling(answers(&["4", "5", "4", "6", "4", "4", "4", "4"]));

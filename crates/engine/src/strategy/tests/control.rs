@@ -54,12 +54,6 @@ fn an_auth_error_stops_the_run_instead_of_repeating_it() {
 fn a_stream_that_ends_early_is_a_failed_branch() {
     struct Truncating;
     impl crate::model::Model for Truncating {
-        async fn complete(
-            &self,
-            _request: crate::model::Request,
-        ) -> Result<crate::model::Response, ModelError> {
-            Ok(crate::model::Response { completions: Vec::new() })
-        }
         fn stream(
             &self,
             _request: crate::model::Request,

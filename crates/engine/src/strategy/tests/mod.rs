@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use crate::prelude::*;
 use crate::testing::{ManualClock, Reply, ScriptedModel};
-use crate::{Clock, Error, NodeId, NodeKind, RunState};
+use crate::{Clock, Error, NodeId, NodeKind, RunState, SettleRule};
 
 /// A run under a virtual clock, recorded.
 pub(super) struct Ran {

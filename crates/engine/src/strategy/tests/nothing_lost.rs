@@ -21,10 +21,6 @@ struct Steps {
 }
 
 impl Model for Steps {
-    async fn complete(&self, request: Request) -> Result<Response, ModelError> {
-        crate::model::response_of(self.stream(request)).await
-    }
-
     fn stream(
         &self,
         _: Request,

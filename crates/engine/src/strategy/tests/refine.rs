@@ -64,7 +64,9 @@ fn a_satisfied_critique_ends_the_refinement() {
     let model = refining_model(&["12", "14"], &[4, 10]);
     let ran = run(&model, &SelfRefine { rounds: 5, ..SelfRefine::default() }, &number_task());
     assert_eq!(model.calls(), 4, "draft, critique, revision, critique");
-    assert!(matches!(&ran.outcome.stop, StopReason::Settled { rule, .. } if rule == "critique"));
+    assert!(
+        matches!(&ran.outcome.stop, StopReason::Settled { rule, .. } if *rule == SettleRule::Critique)
+    );
     assert_eq!(ran.answer(), Some("14"));
 }
 

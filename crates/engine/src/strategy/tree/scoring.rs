@@ -62,11 +62,10 @@ pub(super) fn vote_scores(
     if let [only] = states {
         return vec![(*only, 1.0, None)];
     }
+    // A run has one evaluator: under the vote evaluator, the evaluations hanging under `parent`
+    // are exactly the votes among its states (value evaluations would hang under each state).
     let votes = state.nodes.iter().filter(|n| {
-        n.kind == NodeKind::Evaluation
-            && n.parent == parent
-            && n.status == NodeStatus::Done
-            && n.label.starts_with("vote")
+        n.kind == NodeKind::Evaluation && n.parent == parent && n.status == NodeStatus::Done
     });
     let mut counts = vec![0u32; states.len()];
     let mut cast = 0;
