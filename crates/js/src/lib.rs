@@ -15,9 +15,11 @@
 //!
 //! — plus `importTrace` / `exportTrace` / `replayTrace`. Options, events and results are the
 //! engine's serde types as plain objects; [`options`] holds the JS-only shapes, and the `typegen`
-//! binary writes the TypeScript declarations of all of them. Failures are thrown as `Error`s with
-//! a stable `name` and `code` ([`error`]). The boundary never panics: every input is checked and
-//! every failure becomes an error value.
+//! binary writes the TypeScript declarations of all of them (and of `thinkscale-web`'s provider
+//! options and error codes). Failures are thrown as `Error`s with a stable `name` and `code`
+//! (`thinkscale_web::Failure`). The models, clock and boundary conversions the engine runs on here
+//! are `thinkscale-web`'s, shared with the live view. The boundary never panics: every input is
+//! checked and every failure becomes an error value.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(
@@ -25,11 +27,9 @@
     allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
 )]
 
-pub mod error;
 pub mod options;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
-pub use error::{ErrorCode, Failure};
 #[cfg(target_arch = "wasm32")]
 pub use wasm::*;

@@ -48,7 +48,7 @@ fn engine_answering(text: &str) -> Engine {
     ));
     let options = Object::new();
     Reflect::set(&options, &"provider".into(), &provider).unwrap();
-    Engine::new(options.into()).unwrap()
+    Engine::new(options.into(), None).unwrap()
 }
 
 async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
@@ -67,7 +67,7 @@ fn invalid_engine_options_throw_errors_that_name_the_field() {
         ),
         (r#"{ provider: { kind: "custom", generate() {} }, temperature: 1 }"#, "temperature"),
     ] {
-        let error = Engine::new(js(options)).expect_err(options);
+        let error = Engine::new(js(options), None).expect_err(options);
         assert_eq!(string(&error, "name"), "InvalidConfigError", "{options}");
         assert_eq!(string(&error, "code"), "invalid_config", "{options}");
         assert_eq!(string(&error, "field"), field, "{options}");
@@ -106,7 +106,7 @@ async fn an_abort_signal_stops_the_run_and_the_providers_call() {
     } }"#);
     let options = Object::new();
     Reflect::set(&options, &"provider".into(), &provider).unwrap();
-    let engine = Engine::new(options.into()).unwrap();
+    let engine = Engine::new(options.into(), None).unwrap();
     let controller = web_sys::AbortController::new().unwrap();
     let run_options = Object::new();
     Reflect::set(&run_options, &"signal".into(), &controller.signal()).unwrap();
@@ -127,7 +127,7 @@ async fn provider_failures_become_coded_errors_with_the_partial_result() {
     } }"#);
     let options = Object::new();
     Reflect::set(&options, &"provider".into(), &provider).unwrap();
-    let engine = Engine::new(options.into()).unwrap();
+    let engine = Engine::new(options.into(), None).unwrap();
     let error = settle(engine.run("q".into(), None)).await.expect_err("auth");
     assert_eq!(string(&error, "name"), "AuthenticationError");
     assert_eq!(string(&error, "code"), "auth");
@@ -198,7 +198,7 @@ fn engine_with(generate: &str, extra: &str) -> Engine {
     ));
     let options = Object::new();
     Reflect::set(&options, &"provider".into(), &provider).unwrap();
-    Engine::new(options.into()).unwrap()
+    Engine::new(options.into(), None).unwrap()
 }
 
 #[wasm_bindgen_test]
@@ -236,9 +236,10 @@ async fn nan_and_infinite_limits_are_refused_not_read_as_no_limit() {
         assert_eq!(string(&error, "field"), field, "{options}");
         assert!(string(&error, "message").contains("finite"), "{options}");
     }
-    let error = Engine::new(js(
-        r#"{ provider: { kind: "custom", generate() {} }, budget: { maxCostUsd: -Infinity } }"#,
-    ))
+    let error = Engine::new(
+        js(r#"{ provider: { kind: "custom", generate() {} }, budget: { maxCostUsd: -Infinity } }"#),
+        None,
+    )
     .expect_err("engine budget");
     assert_eq!(string(&error, "field"), "budget.maxCostUsd");
 }
@@ -284,4 +285,24 @@ async fn choices_reported_finished_survive_a_stop_of_their_request() {
     let statuses: Vec<String> = branches.iter().map(|b| string(&b, "status")).collect();
     assert_eq!(statuses, ["done", "done", "cancelled"]);
     assert_eq!(string(&get(&result, "stop"), "limit"), "wallTime");
+}
+
+#[wasm_bindgen_test]
+async fn the_builtin_model_runs_through_the_loader_its_engine_was_given_and_only_that() {
+    let options = r#"{ provider: { kind: "builtin", model: "https://example.test/m.gguf" } }"#;
+    // No loader (Node, or a page that did not pass one): a clear error, not a registry lookup.
+    let error = Engine::new(js(options), None).expect_err("no loader");
+    assert_eq!(string(&error, "field"), "provider.kind");
+    assert!(string(&error, "message").contains("browser"), "{}", string(&error, "message"));
+    // A loader turns the option into a custom provider; the run goes through it.
+    let loader: Function = js(r#"(options) => ({ kind: "custom", id: "loaded:" + options.model,
+        async generate() { return "The answer is: 7"; } })"#)
+    .dyn_into()
+    .unwrap();
+    let engine = Engine::new(js(options), Some(loader)).unwrap();
+    assert_eq!(engine.model(), "loaded:https://example.test/m.gguf");
+    let result = settle(engine.run("q".into(), None)).await.unwrap();
+    assert_eq!(string(&get(&result, "answer"), "key"), "7");
+    // Another engine on the page is not given that loader by the first one.
+    assert!(Engine::new(js(options), None).is_err());
 }

@@ -4,8 +4,9 @@
 //! streaming its text, the vote gathering, the budget filling, early and budget stops, failed and
 //! pruned branches — plus the demo around them (question, strategy picker, provider settings,
 //! compare two strategies, trace save/open/replay) and the embeds (`mount(element, options)`,
-//! `<thinkscale-run>` in a shadow root). The engine runs in the page on the same providers as
-//! the npm package (`thinkscale-js`); model output is only ever rendered as text.
+//! `<thinkscale-run>` in a shadow root). The engine runs in the page on the web glue
+//! (`thinkscale-web`) that the npm package's API runs on too; model output is only ever rendered
+//! as text.
 //!
 //! Built by Trunk from the repository's `index.html` (`src/main.rs` is the demo's entry).
 

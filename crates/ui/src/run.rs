@@ -17,8 +17,8 @@ use thinkscale_engine::{
     Budget, CancelToken, Event, Extractor, Flow, Outcome, Sink, StopReason, StrategyConfig, Task,
     Trace,
 };
-use thinkscale_js::{JsClock, provider_model, register_builtin_loader};
 use thinkscale_providers::{AnthropicSpec, ApiKey, OpenAiSpec, ProviderSpec};
+use thinkscale_web::{BuiltinLoader, JsClock, provider_model};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -84,14 +84,8 @@ fn set(object: &js_sys::Object, key: &str, value: &JsValue) {
     let _ = js_sys::Reflect::set(object, &key.into(), value);
 }
 
-/// The built-in model's module (`builtin.js`), loaded and registered once.
-async fn ensure_builtin(assets: &str) -> Result<(), String> {
-    thread_local! {
-        static REGISTERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    }
-    if REGISTERED.with(std::cell::Cell::get) {
-        return Ok(());
-    }
+/// The built-in model's loader: the `builtinProvider` export of its module (`builtin.js`).
+async fn load_builtin(assets: &str) -> Result<BuiltinLoader, String> {
     let url = format!("{}/builtin.js", assets.trim_end_matches('/'));
     let module = JsFuture::from(import_module(&url)).await.map_err(|e| {
         format!(
@@ -99,21 +93,23 @@ async fn ensure_builtin(assets: &str) -> Result<(), String> {
                  `scripts/demo`, which builds it, or choose a provider with a key."
         )
     })?;
-    let provider = js_sys::Reflect::get(&module, &"builtinProvider".into())
+    js_sys::Reflect::get(&module, &"builtinProvider".into())
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        .ok_or_else(|| format!("{url} has no builtinProvider export"))?;
-    register_builtin_loader(provider);
-    REGISTERED.with(|r| r.set(true));
-    Ok(())
+        .map(BuiltinLoader::new)
+        .ok_or_else(|| format!("{url} has no builtinProvider export"))
 }
 
 /// The model a choice names: an HTTP provider built from its typed spec, or the built-in model
 /// (a JavaScript provider from its Worker module, whose download progress goes to `phase`).
-fn choice_model(choice: &ProviderChoice, phase: RwSignal<Phase>) -> Result<BoxModel, String> {
+fn choice_model(
+    choice: &ProviderChoice,
+    phase: RwSignal<Phase>,
+    builtin: Option<&BuiltinLoader>,
+) -> Result<BoxModel, String> {
     let spec = match choice {
         ProviderChoice::Builtin { model } => {
-            return provider_model(&builtin_options(model, phase)).map_err(|f| f.message);
+            return provider_model(&builtin_options(model, phase), builtin).map_err(|f| f.message);
         }
         ProviderChoice::OpenAi { base_url, model, api_key } => ProviderSpec::Openai(OpenAiSpec {
             preset: None,
@@ -172,27 +168,51 @@ pub struct RunSpec {
 }
 
 /// The model of the last run, kept for the next one with the same settings: the built-in model's
-/// Worker (and its 145 MB of weights) is made once, not once per run.
+/// Worker (and its 145 MB of weights) is made once, not once per run. It also holds the built-in
+/// model's loader once its module has loaded.
 #[derive(Debug, Clone, Default)]
-pub struct ModelCache(Rc<RefCell<Option<CachedModel>>>);
+pub struct ModelCache(Rc<RefCell<Cached>>);
 
-/// A model and the settings it was made from.
-type CachedModel = (ProviderChoice, Rc<BoxModel>);
+/// What a [`ModelCache`] holds.
+#[derive(Debug, Default)]
+struct Cached {
+    /// The last model and the settings it was made from.
+    model: Option<(ProviderChoice, Rc<BoxModel>)>,
+    /// The built-in model's loader, once `builtin.js` has loaded.
+    builtin: Option<BuiltinLoader>,
+}
 
 impl ModelCache {
-    fn model(
+    /// The model `choice` names, made unless it is the last one; the built-in model's script is
+    /// loaded from `assets` the first time it is needed.
+    async fn model(
         &self,
         choice: &ProviderChoice,
         phase: RwSignal<Phase>,
+        assets: &str,
     ) -> Result<Rc<BoxModel>, String> {
-        if let Some((cached, model)) = self.0.borrow().as_ref()
+        if let Some((cached, model)) = self.0.borrow().model.as_ref()
             && cached == choice
         {
             return Ok(Rc::clone(model));
         }
-        let model = choice_model(choice, phase).map(Rc::new)?;
-        *self.0.borrow_mut() = Some((choice.clone(), Rc::clone(&model)));
+        let builtin = match choice {
+            ProviderChoice::Builtin { .. } => Some(self.builtin_loader(assets).await?),
+            _ => None,
+        };
+        let model = choice_model(choice, phase, builtin.as_ref()).map(Rc::new)?;
+        self.0.borrow_mut().model = Some((choice.clone(), Rc::clone(&model)));
         Ok(model)
+    }
+
+    async fn builtin_loader(&self, assets: &str) -> Result<BuiltinLoader, String> {
+        let loaded = self.0.borrow().builtin.clone();
+        if let Some(loader) = loaded {
+            return Ok(loader);
+        }
+        let loader = load_builtin(assets).await?;
+        self.0.borrow_mut().builtin = Some(loader.clone());
+        Ok(loader)
     }
 }
 
@@ -226,12 +246,7 @@ pub async fn run(spec: RunSpec, live: LiveRun, phase: RwSignal<Phase>, control: 
         }
     };
     live.reset();
-    if matches!(spec.provider, ProviderChoice::Builtin { .. })
-        && let Err(message) = ensure_builtin(&spec.assets).await
-    {
-        return fail(message);
-    }
-    let model = match control.models.model(&spec.provider, phase) {
+    let model = match control.models.model(&spec.provider, phase, &spec.assets).await {
         Ok(model) => model,
         Err(message) => return fail(message),
     };

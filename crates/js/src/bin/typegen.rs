@@ -20,9 +20,10 @@ use thinkscale_engine::strategy::{
 };
 use thinkscale_engine::vote::Standing;
 use thinkscale_engine::*;
-use thinkscale_js::error::{ErrorCode, ErrorDetails};
 use thinkscale_js::options::*;
 use thinkscale_providers::{AnthropicSpec, GeminiSpec, OpenAiSpec, Preset, ProviderSpec};
+use thinkscale_web::ErrorCode;
+use thinkscale_web::provider_options::*;
 use ts_rs::{Config, TS, TypeVisitor};
 
 /// Collects the names of the declared types a type refers to.

@@ -16,12 +16,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
 
-use super::clock::JsClock;
-use super::convert::{from_js, to_js};
-use super::failure::{abort_error, failure_to_js};
-use super::model::provider_model;
+use thinkscale_web::{
+    BuiltinLoader, ErrorCode, Failure, JsClock, abort_error, failure_to_js, from_js,
+    provider_model, to_js,
+};
+
 use super::stream::{RunStream, StreamState};
-use crate::error::{ErrorCode, Failure};
 use crate::options::{EngineOptions, RunOptions, RunResult};
 
 /// What every run of an engine shares.
@@ -83,7 +83,7 @@ fn check_keys(object: &JsValue, known: &[&str], what: &str) -> Result<(), Failur
 }
 
 impl Engine {
-    fn create(options: &JsValue) -> Result<Self, Failure> {
+    fn create(options: &JsValue, builtin: Option<&BuiltinLoader>) -> Result<Self, Failure> {
         check_keys(options, &ENGINE_OPTIONS, "engine options")?;
         let provider = field(options, "provider").ok_or_else(|| {
             Failure::config(
@@ -91,7 +91,7 @@ impl Engine {
                 "is required: { kind: \"openai\" | \"anthropic\" | \"gemini\" | \"builtin\" | \"custom\", … }",
             )
         })?;
-        let model = provider_model(&provider)?;
+        let model = provider_model(&provider, builtin)?;
         let data = EngineOptions {
             provider: None,
             budget: optional(options, "budget")?,
@@ -231,11 +231,15 @@ extern "C" {
 #[wasm_bindgen]
 impl Engine {
     /// An engine on one provider. Throws an `InvalidConfigError` naming the option at fault.
+    /// `builtinLoader` starts the built-in model for `{ kind: "builtin" }`: the package's browser
+    /// entry passes its own, so applications leave it out.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "EngineOptions")] options: JsValue,
+        #[wasm_bindgen(js_name = builtinLoader)] builtin_loader: Option<Function>,
     ) -> Result<Engine, JsValue> {
-        Self::create(&options).map_err(|f| failure_to_js(&f, None))
+        let builtin = builtin_loader.map(BuiltinLoader::new);
+        Self::create(&options, builtin.as_ref()).map_err(|f| failure_to_js(&f, None))
     }
 
     /// The model's id (as traces record it and prices are looked up).

@@ -1,20 +1,11 @@
-//! The wasm-bindgen surface (wasm32 only): the `Engine` class, the run stream, trace functions,
-//! and the bridges to JavaScript models, clocks and errors.
+//! The wasm-bindgen surface (wasm32 only): the `Engine` class, the run stream and the trace
+//! functions. The models, clock and errors they run on are `thinkscale-web`'s.
 
-mod builtin;
-mod clock;
-mod convert;
 mod engine;
-mod failure;
-mod js_model;
-mod model;
 mod stream;
 mod trace;
 
-pub use builtin::register_builtin_loader;
-pub use clock::JsClock;
 pub use engine::{Engine, RunOptionsArg};
-pub use model::provider_model;
 pub use stream::RunStream;
 pub use trace::{export_trace, import_trace, replay_trace};
 

@@ -5,9 +5,8 @@
 use thinkscale_engine::{RunState, Trace};
 use wasm_bindgen::prelude::*;
 
-use super::convert::{json_of, to_js};
-use super::failure::failure_to_js;
-use crate::error::{ErrorCode, Failure};
+use thinkscale_web::{ErrorCode, Failure, failure_to_js, json_of, to_js};
+
 use crate::options::RunResult;
 
 /// A trace (JSON text or object), checked, and the state it replays to: read and folded once.

@@ -11,7 +11,7 @@ fn set(error: &js_sys::Error, key: &str, value: &JsValue) {
 }
 
 /// The `Error` to throw for `failure`; `result` is the partial run result, when there is one.
-pub(crate) fn failure_to_js(failure: &Failure, result: Option<&JsValue>) -> JsValue {
+pub fn failure_to_js(failure: &Failure, result: Option<&JsValue>) -> JsValue {
     let error = js_sys::Error::new(&failure.message);
     error.set_name(failure.code.error_name());
     set(&error, "code", &failure.code.as_str().into());
@@ -31,6 +31,6 @@ pub(crate) fn failure_to_js(failure: &Failure, result: Option<&JsValue>) -> JsVa
 }
 
 /// The `AbortError` of an aborted run (the name `fetch` uses, so one `catch` handles both).
-pub(crate) fn abort_error(result: Option<&JsValue>) -> JsValue {
+pub fn abort_error(result: Option<&JsValue>) -> JsValue {
     failure_to_js(&Failure::new(ErrorCode::Aborted, "the run was aborted"), result)
 }

@@ -1,5 +1,6 @@
-//! The crate's one error type, [`Failure`]: what a JS caller gets as a thrown `Error` with a
-//! stable `name` and `code`, the field at fault or the provider's status and message.
+//! The boundary's one error type, [`Failure`]: what a JS caller gets as a thrown `Error` with a
+//! stable `name` and `code`, the field at fault or the provider's status and message. The npm
+//! API and the live view both report through it.
 //!
 //! Failures found before a run (bad options, a bad trace) are thrown at once. A run that ends
 //! without an answer because it was aborted, ran out of budget or lost every model call rejects
@@ -11,7 +12,7 @@ use thinkscale_engine::{Error as EngineError, Limit, StopReason};
 
 /// The kinds of failure, as the `code` of the thrown error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typegen", derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// An option is missing, mistyped or out of range; `field` names it.
@@ -105,25 +106,6 @@ impl From<ModelErrorKind> for ErrorCode {
             ModelErrorKind::Other => Self::ModelFailed,
         }
     }
-}
-
-/// The properties a thrown error carries besides `name` and `message`. Only a type: `typegen`
-/// declares `ThinkscaleError` as `Error & ErrorDetails`.
-#[cfg(feature = "typegen")]
-#[derive(ts_rs::TS)]
-#[ts(optional_fields)]
-pub struct ErrorDetails {
-    /// What kind of failure.
-    pub code: ErrorCode,
-    /// The option at fault (`invalid_config`).
-    pub field: Option<String>,
-    /// The provider's HTTP status.
-    pub status: Option<u16>,
-    /// The provider's own message.
-    #[ts(rename = "providerMessage")]
-    pub provider_message: Option<String>,
-    /// What the run did before it failed (runs that ended without an answer, or aborted).
-    pub result: Option<crate::options::RunResult>,
 }
 
 /// A failure to report to JavaScript.

@@ -26,7 +26,7 @@ use web_sys::AbortController;
 
 use super::convert::{from_js, to_js};
 use crate::error::Failure;
-use crate::options::{CustomProvider, Delta, FinishedChoice};
+use crate::provider_options::{CustomProvider, Delta, FinishedChoice};
 
 #[wasm_bindgen(inline_js = "export function guarded(f) { \
     let alive = true; const g = (x) => { if (alive) f(x); }; \

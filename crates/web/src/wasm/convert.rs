@@ -1,8 +1,8 @@
 //! Crossing the boundary: Rust values to plain JS objects and back.
 //!
-//! Values go out through serde-wasm-bindgen, JSON-shaped (objects, not `Map`s; integers as
-//! numbers), exactly as the generated TypeScript declarations describe them. Values come in as
-//! JSON text (`JSON.stringify`) read by serde_json: the providers and trace import need serde_json's
+//! Values go out as JSON text (serde_json) that `JSON.parse` turns into plain objects — not `Map`s,
+//! integers as numbers — exactly as the generated TypeScript declarations describe them. Values
+//! come in as JSON text (`JSON.stringify`) read by serde_json: the providers and trace import need serde_json's
 //! deserializers anyway, and one set of them instead of two keeps the wasm small. Values that do
 //! not fit — NaN and infinities included — become an `invalid_config` failure naming the option.
 
@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use crate::error::Failure;
 
 /// A Rust value as a plain JS value.
-pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, String> {
+pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, String> {
     let text = serde_json::to_string(value).map_err(|e| e.to_string())?;
     js_sys::JSON::parse(&text).map_err(|e| format!("{e:?}"))
 }
@@ -43,7 +43,7 @@ extern "C" {
 /// A JS value as JSON text (functions and `undefined` fields left out). A number that is NaN or
 /// infinite anywhere inside is refused, naming where: JSON would write it as `null`, and an
 /// option set to `NaN` must not quietly become "unset".
-pub(crate) fn json_of(value: &JsValue, field: &str) -> Result<String, Failure> {
+pub fn json_of(value: &JsValue, field: &str) -> Result<String, Failure> {
     let not_json =
         || Failure::config(field, "is not JSON data (a cycle, a BigInt, or a toJSON that throws?)");
     let parts = stringify_finite(value).map_err(|_| not_json())?;
@@ -66,7 +66,7 @@ pub(crate) fn without_position(error: &serde_json::Error) -> String {
 
 /// A JS value read as `T`; the failure names `field`, and serde's message names what inside it
 /// is wrong (an unknown key, a missing one, a wrong type).
-pub(crate) fn from_js<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, Failure> {
+pub fn from_js<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, Failure> {
     let text = json_of(value, field)?;
     serde_json::from_str(&text).map_err(|e| Failure::config(field, without_position(&e)))
 }
