@@ -63,24 +63,28 @@ pub(crate) async fn tokenize(root: &str, text: &str) -> u64 {
     token_ids(root, text).await.len() as u64
 }
 
-/// Sums what a trace says its model calls consumed: each finished branch's usage (replaced by
-/// a later `UsageRevised`), plus what retried, cancelled and failed attempts spent.
+/// Sums what a trace says its model calls consumed, node by node: every attempt's usage —
+/// retried, cancelled, failed or finished — except that a `UsageRevised` replaces everything its
+/// node consumed so far (earlier attempts included, as the event says), plus run-level failures.
 pub(crate) fn branch_tokens(events: &[Event]) -> u64 {
-    let mut finished = std::collections::HashMap::new();
-    let mut voided = 0;
+    let mut per_node = std::collections::HashMap::new();
+    let mut run_level = 0;
     for event in events {
         match &event.kind {
             EventKind::BranchFinished { id, usage, .. }
-            | EventKind::UsageRevised { id, usage, .. } => {
-                finished.insert(*id, usage.total());
+            | EventKind::BranchRetried { id, usage, .. }
+            | EventKind::BranchCancelled { id, usage, .. }
+            | EventKind::Error { id: Some(id), usage, .. } => {
+                *per_node.entry(*id).or_insert(0) += usage.total();
             }
-            EventKind::BranchRetried { usage, .. }
-            | EventKind::BranchCancelled { usage, .. }
-            | EventKind::Error { usage, .. } => voided += usage.total(),
+            EventKind::UsageRevised { id, usage, .. } => {
+                per_node.insert(*id, usage.total());
+            }
+            EventKind::Error { id: None, usage, .. } => run_level += usage.total(),
             _ => {}
         }
     }
-    finished.values().sum::<u64>() + voided
+    per_node.values().sum::<u64>() + run_level
 }
 
 /// Exports and re-imports a trace, which validates it by replay.

@@ -42,7 +42,13 @@ test("plain HTML: a page with one external module runs self-consistency with the
     const { page, errors } = await open(`${server.url}/index.html`);
     await page.fill("#question", "What is 7 + 8?");
     await page.click("#run");
-    await page.waitForFunction(() => document.querySelector("#status").textContent.startsWith("Done"), null, { timeout: 180_000 });
+    await page.waitForFunction(() => document.querySelector("#status").textContent.startsWith("Done"), null, { timeout: 180_000 })
+      .catch(async (timeout) => {
+        // Say what the page showed, so a slow or stuck run can be told apart from a failed one.
+        const status = await page.locator("#status").textContent();
+        const shown = await page.locator("#samples li").allTextContents();
+        throw new Error(`not done after 180 s: status ${JSON.stringify(status)}, samples ${JSON.stringify(shown)}, page errors ${JSON.stringify(errors)}`, { cause: timeout });
+      });
     const samples = await page.locator("#samples li").allTextContents();
     assert.equal(samples.length, 5, "five sampled reasoning paths");
     // Each item is the sample's streamed text, then "  → " and its answer (added on branchFinished).

@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 use thinkscale_providers::ApiKey;
 
-use crate::key_slot::{ANTHROPIC_ORIGIN, KeySlot};
+use crate::key_slot::{ANTHROPIC_ORIGIN, KeySlot, ProviderKind};
 use crate::run::ProviderChoice;
 
 /// The single storage item earlier versions kept "the" key in, whatever it was for.
@@ -16,8 +16,8 @@ const LEGACY_KEY_ITEM: &str = "thinkscale.apiKey";
 /// The provider settings as edited.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProviderSettings {
-    /// `builtin`, `openai` or `anthropic`.
-    pub kind: String,
+    /// Which provider.
+    pub kind: ProviderKind,
     /// The built-in model's weights URL.
     pub builtin_model: String,
     /// The OpenAI-compatible server's base URL.
@@ -49,7 +49,7 @@ impl ProviderSettings {
             let _ = storage.remove_item(LEGACY_KEY_ITEM);
         }
         Self {
-            kind: "builtin".into(),
+            kind: ProviderKind::Builtin,
             builtin_model: builtin_model.into(),
             base_url: "https://api.openai.com/v1".into(),
             model: "gpt-4o-mini".into(),
@@ -61,7 +61,7 @@ impl ProviderSettings {
     /// Where a key typed now belongs: `None` for the built-in model and for a Server URL that
     /// is not plain `http(s)://host`.
     pub fn slot(&self) -> Option<KeySlot> {
-        KeySlot::new(&self.kind, &self.base_url)
+        KeySlot::new(self.kind, &self.base_url)
     }
 
     /// Applies `change` (to the kind or the URL); if that moved the settings to another slot, the
@@ -104,21 +104,23 @@ impl ProviderSettings {
     /// that has no slot.
     pub fn choice(&self) -> ProviderChoice {
         let api_key = if self.slot().is_some() { self.api_key.clone() } else { ApiKey::new("") };
-        match self.kind.as_str() {
-            "openai" => ProviderChoice::OpenAi {
+        match self.kind {
+            ProviderKind::OpenAi => ProviderChoice::OpenAi {
                 base_url: self.base_url.clone(),
                 model: self.model.clone(),
                 api_key,
             },
-            "anthropic" => ProviderChoice::Anthropic { model: self.model.clone(), api_key },
-            _ => ProviderChoice::Builtin { model: self.builtin_model.clone() },
+            ProviderKind::Anthropic => {
+                ProviderChoice::Anthropic { model: self.model.clone(), api_key }
+            }
+            ProviderKind::Builtin => ProviderChoice::Builtin { model: self.builtin_model.clone() },
         }
     }
 
     /// Where the key goes, in words.
     fn destination(&self) -> String {
-        match (self.kind.as_str(), self.slot()) {
-            ("anthropic", _) => ANTHROPIC_ORIGIN.trim_start_matches("https://").into(),
+        match (self.kind, self.slot()) {
+            (ProviderKind::Anthropic, _) => ANTHROPIC_ORIGIN.trim_start_matches("https://").into(),
             (_, Some(_)) => self.base_url.clone(),
             (_, None) => "no server: the Server URL is not an http(s) address".into(),
         }
@@ -131,12 +133,12 @@ pub fn ProviderPanel(
     /// The settings being edited.
     settings: RwSignal<ProviderSettings>,
 ) -> impl IntoView {
-    let remote = move || settings.with(|s| s.kind != "builtin");
+    let remote = move || settings.with(|s| s.kind != ProviderKind::Builtin);
     let choose_kind = move |ev: leptos::ev::Event| {
-        let kind = event_target_value(&ev);
+        let Some(kind) = ProviderKind::from_form(&event_target_value(&ev)) else { return };
         settings.update(|s| {
             s.retarget(|s| {
-                if kind == "anthropic" && s.kind != "anthropic" {
+                if kind == ProviderKind::Anthropic && s.kind != ProviderKind::Anthropic {
                     s.model = "claude-sonnet-4-5".into();
                 }
                 s.kind = kind;
@@ -147,12 +149,13 @@ pub fn ProviderPanel(
         <fieldset class="provider">
             <legend>"Model"</legend>
             <label for="provider-kind">"Provider"</label>
-            <select id="provider-kind" prop:value=move || settings.with(|s| s.kind.clone()) on:change=choose_kind>
-                <option value="builtin">"Built-in (in this page, no key)"</option>
-                <option value="openai">"OpenAI-compatible server"</option>
-                <option value="anthropic">"Anthropic"</option>
+            <select id="provider-kind" prop:value=move || settings.with(|s| s.kind.form_value()) on:change=choose_kind>
+                {ProviderKind::ALL
+                    .into_iter()
+                    .map(|kind| view! { <option value=kind.form_value()>{kind.label()}</option> })
+                    .collect_view()}
             </select>
-            <Show when=move || settings.with(|s| s.kind == "openai")>
+            <Show when=move || settings.with(|s| s.kind == ProviderKind::OpenAi)>
                 <label for="provider-url">"Server URL"</label>
                 <input
                     id="provider-url"

@@ -2,8 +2,9 @@
 //! state (sure / likely / impossible), voting among states, and the final answer.
 //!
 //! Templates are plain text with placeholders, so callers can replace any of them: `{question}`
-//! (the task), `{initial}` (the search's initial state), `{state}` (the current state: the numbers
-//! after `left:` in the last step, else the last step, else the initial state), `{steps}` (the
+//! (the task), `{initial}` (the search's initial state), `{state}` (the current state, as the
+//! preset reads it from the last step — see [`PromptPreset::state_after`] — or the initial
+//! state before any step), `{steps}` (the
 //! steps so far, one per line), `{k}` (proposals wanted), `{candidates}` (numbered next steps, for
 //! votes) and `{instruction}` (how to state the final answer, from the task's extractor). The
 //! `game24` preset follows the shape of the Tree of Thoughts paper's Game of 24 prompts, with
@@ -23,6 +24,27 @@ pub enum PromptPreset {
     General,
     /// The Game of 24: a state is the numbers left, a step combines two of them.
     Game24,
+}
+
+impl PromptPreset {
+    /// The state a step leads to, as `{state}` shows it. In general a step is its own state; a
+    /// Game of 24 step `a op b = c (left: …)` leaves the numbers after `left:` (the whole step
+    /// if it has none).
+    pub fn state_after(self, step: &str) -> String {
+        match self {
+            Self::General => step.to_owned(),
+            Self::Game24 => {
+                let lower = step.to_ascii_lowercase();
+                match lower.rfind("left:") {
+                    Some(at) => {
+                        let rest = step.get(at + 5..).unwrap_or_default();
+                        rest.split(')').next().unwrap_or_default().trim().to_owned()
+                    }
+                    None => step.to_owned(),
+                }
+            }
+        }
+    }
 }
 
 /// The templates of a tree search: a preset, with any template replaced.
@@ -124,22 +146,19 @@ pub(crate) struct Frame<'a> {
     pub(crate) question: &'a str,
     pub(crate) initial: &'a str,
     pub(crate) instruction: &'a str,
+    /// How a step is read as a state.
+    pub(crate) preset: PromptPreset,
     /// The steps from the root to the state, in order.
     pub(crate) steps: Vec<String>,
 }
 
 impl Frame<'_> {
-    /// The current state: the numbers after `left:` in the last step, else the last step, else
-    /// the initial state.
+    /// The current state: what the last step leads to (read by the preset), else the initial
+    /// state.
     pub(crate) fn state(&self) -> String {
-        let Some(last) = self.steps.last() else { return self.initial.to_owned() };
-        let lower = last.to_ascii_lowercase();
-        match lower.rfind("left:") {
-            Some(at) => {
-                let rest = last.get(at + 5..).unwrap_or_default();
-                rest.split(')').next().unwrap_or_default().trim().to_owned()
-            }
-            None => last.clone(),
+        match self.steps.last() {
+            Some(last) => self.preset.state_after(last),
+            None => self.initial.to_owned(),
         }
     }
 
@@ -243,6 +262,7 @@ mod tests {
             question: "Make 24 from 4 4 6 8.",
             initial: "4 4 6 8",
             instruction: "",
+            preset: PromptPreset::Game24,
             steps: steps.iter().map(|s| (*s).to_owned()).collect(),
         }
     }
@@ -252,6 +272,9 @@ mod tests {
         assert_eq!(frame(&[]).state(), "4 4 6 8");
         assert_eq!(frame(&["4 + 8 = 12 (left: 4 6 12)"]).state(), "4 6 12");
         assert_eq!(frame(&["First, add the apples."]).state(), "First, add the apples.");
+        // In general a step is its own state, even one that happens to say "left:".
+        let general = Frame { preset: PromptPreset::General, ..frame(&["Turn left: then 3 km"]) };
+        assert_eq!(general.state(), "Turn left: then 3 km");
         let prompt = frame(&["4 + 8 = 12 (left: 4 6 12)"]).fill(GAME24.propose, 5, &[]);
         assert!(prompt.ends_with("Input: 4 6 12\nPossible next steps:\n"), "{prompt}");
     }

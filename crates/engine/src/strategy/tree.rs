@@ -90,6 +90,7 @@ impl TreeOfThoughts {
             question: &task.question,
             initial: self.initial_state.as_deref().unwrap_or(&task.question),
             instruction: task.format_instruction(),
+            preset: self.prompts.preset,
             steps: steps_to(run.state(), at),
         }
     }
