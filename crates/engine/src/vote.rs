@@ -73,6 +73,11 @@ pub struct Tally {
     pub nodes: Vec<NodeId>,
 }
 
+/// How many votes the answer of `node` got in `votes` (0 if it gave none, or is not in them).
+pub fn votes_for(votes: &[Tally], node: NodeId) -> u32 {
+    votes.iter().find(|t| t.nodes.contains(&node)).map_or(0, |t| t.votes)
+}
+
 /// Where one answer stands in a vote: what `voteTallied` events carry after every sample. It
 /// leaves out which samples voted (each `branchFinished` says that), so that a run's trace grows
 /// linearly with its samples rather than quadratically.

@@ -45,6 +45,25 @@ pub struct BranchPlan {
     pub request: Request,
 }
 
+impl BranchPlan {
+    /// A call that makes `kind` nodes labelled `label`, at the root; the nodes of a
+    /// multi-choice request are `{label} (i of n)`.
+    pub fn new(kind: NodeKind, label: impl Into<String>, request: Request) -> Self {
+        Self { kind, parent: None, label: label.into(), first_number: None, request }
+    }
+
+    /// The same call with its nodes under `parent` (`None`: the root).
+    pub fn under(self, parent: Option<NodeId>) -> Self {
+        Self { parent, ..self }
+    }
+
+    /// The same call with its choices numbered from `first`: `{label} {first}`, `{label}
+    /// {first + 1}`, …
+    pub fn numbered_from(self, first: u32) -> Self {
+        Self { first_number: Some(first), ..self }
+    }
+}
+
 /// What a strategy wants after a branch finishes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
@@ -224,8 +243,7 @@ impl<'r, M: Model> Run<'r, M> {
         let choices = plan.request.n.max(1);
         (0..choices)
             .map(|choice| {
-                let id =
-                    NodeId(u32::try_from(self.journal.state().nodes.len()).unwrap_or(u32::MAX));
+                let id = self.journal.state().next_id();
                 let label = match plan.first_number {
                     Some(first) => format!("{} {}", plan.label, first.saturating_add(choice)),
                     None if choices > 1 => format!("{} ({} of {choices})", plan.label, choice + 1),

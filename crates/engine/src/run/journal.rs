@@ -39,8 +39,9 @@ impl<'r> Journal<'r> {
         u64::try_from(now.saturating_sub(self.origin).as_millis()).unwrap_or(u64::MAX)
     }
 
-    /// Records an event and delivers it to the sink.
-    pub fn emit(&mut self, kind: EventKind) {
+    /// Records an event and delivers it to the sink. Strategies record through the typed
+    /// methods below; the driver and the runner emit the rest.
+    pub(crate) fn emit(&mut self, kind: EventKind) {
         self.emit_stamped(|_| kind);
     }
 
@@ -89,5 +90,21 @@ impl<'r> Journal<'r> {
         let standings = tallies.iter().take(MAX_STANDINGS).map(Tally::standing).collect();
         let answers = u32::try_from(tallies.len()).unwrap_or(u32::MAX);
         self.emit(EventKind::VoteTallied { standings, counted, answers });
+    }
+
+    /// Marks `id` pruned (a search abandoned it), saying why.
+    pub fn prune(&mut self, id: NodeId, reason: impl Into<String>) {
+        self.emit(EventKind::NodePruned { id, reason: reason.into() });
+    }
+
+    /// Records that a search left `from` and resumes under `to` (`None`: the root).
+    pub fn backtrack(&mut self, from: NodeId, to: Option<NodeId>) {
+        self.emit(EventKind::Backtracked { from, to });
+    }
+
+    /// Records a decision of an adaptive strategy: how hard the question looked, what it does
+    /// next and why.
+    pub fn decide(&mut self, difficulty: f64, action: impl Into<String>, reason: String) {
+        self.emit(EventKind::Decided { difficulty, action: action.into(), reason });
     }
 }

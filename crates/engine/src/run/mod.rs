@@ -40,6 +40,16 @@ pub struct Verdict {
     pub votes: Vec<Tally>,
 }
 
+impl Verdict {
+    /// The vote's leader (best first) as the answer, its earliest sample as the chosen node.
+    pub fn of_vote(votes: Vec<Tally>) -> Self {
+        let leader = votes.first();
+        let answer = leader.map(|t| t.answer.clone());
+        let chosen = leader.and_then(|t| t.nodes.first().copied());
+        Self { answer, chosen, votes }
+    }
+}
+
 /// The run a strategy is executing: the model, the task, the budget ledger and the journal.
 pub struct Run<'r, M> {
     pub(crate) model: &'r M,
@@ -115,7 +125,7 @@ impl<'r, M: Model> Run<'r, M> {
         text: &str,
         written_by: NodeId,
     ) -> NodeId {
-        let id = NodeId(u32::try_from(self.journal.state().nodes.len()).unwrap_or(u32::MAX));
+        let id = self.journal.state().next_id();
         self.journal.emit(EventKind::BranchStarted {
             id,
             parent,

@@ -202,6 +202,12 @@ impl RunState {
         self.nodes.get(id.0 as usize)
     }
 
+    /// The id the next node gets: ids count nodes in the order they start (`branchStarted`
+    /// must carry it).
+    pub fn next_id(&self) -> NodeId {
+        NodeId(u32::try_from(self.nodes.len()).unwrap_or(u32::MAX))
+    }
+
     /// How many model calls (nodes with a call of their own) ended in each status: (done, failed,
     /// cancelled).
     pub fn status_counts(&self) -> (u32, u32, u32) {

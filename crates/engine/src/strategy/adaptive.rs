@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::sampling::sample_plans;
-use super::self_consistency::{VOTING_TEMPERATURE, validate_voting};
+use super::self_consistency::{VOTING_TEMPERATURE, VotingSettings};
 use super::voting::{answered, finished_samples, record_vote, vote_verdict};
 use super::{Sampling, Strategy, ValidationContext};
 use crate::error::{Error, Result};
@@ -56,14 +56,16 @@ impl Strategy for AdaptiveConsistency {
     }
 
     fn validate(&self, context: &ValidationContext<'_>) -> Result<()> {
-        validate_voting(
-            self.name(),
-            ("maxSamples", self.max_samples),
-            ("wave", self.wave),
-            &self.sampling,
-            self.weighting,
-            context,
-        )?;
+        VotingSettings {
+            strategy: self.name(),
+            samples_field: "maxSamples",
+            samples: self.max_samples,
+            concurrency_field: "wave",
+            concurrency: self.wave,
+            sampling: &self.sampling,
+            weighting: self.weighting,
+        }
+        .validate(context)?;
         if let StopRule::Beta { threshold, .. } = self.rule
             && !(threshold > 0.5 && threshold < 1.0)
         {
@@ -94,7 +96,7 @@ impl Strategy for AdaptiveConsistency {
                 &messages,
                 &self.sampling,
                 VOTING_TEMPERATURE,
-                (launched, size),
+                launched..launched + size,
                 capabilities.max_n,
                 weighting == Weighting::MeanLogprob,
             );

@@ -17,7 +17,7 @@ use super::self_consistency::VOTING_TEMPERATURE;
 use super::voting::answered;
 use super::{Sampling, Strategy, StrategyConfig, ValidationContext};
 use crate::error::{Error, Result};
-use crate::event::{EventKind, NodeId, NodeKind, SettleRule, StopReason};
+use crate::event::{NodeKind, SettleRule, StopReason};
 use crate::model::{Effort, Model, Reasoning};
 use crate::prompt::{Prompting, reasoning_messages};
 use crate::run::{Run, Step, Verdict};
@@ -179,25 +179,25 @@ impl Strategy for AdaptiveAllocation {
             let difficulty = self.difficulty(run.state(), pool);
             let evidence = self.evidence(run.state(), pool);
             if difficulty <= self.easy_below {
-                decide(run, difficulty, "stop", format!("easy: {evidence}"));
+                run.journal().decide(difficulty, "stop", format!("easy: {evidence}"));
                 let detail =
                     format!("difficulty {difficulty:.2} ≤ {:.2}: {evidence}", self.easy_below);
                 run.stop(StopReason::Settled { rule: SettleRule::Difficulty, detail });
                 break;
             }
             let Some(rung) = rung else {
-                decide(run, difficulty, "stop", format!("no escalation left; {evidence}"));
+                run.journal().decide(difficulty, "stop", format!("no escalation left; {evidence}"));
                 break;
             };
             let reason = format!("hard: {evidence}");
             match rung {
                 Rung::MoreSamples { samples } => {
-                    decide(run, difficulty, &format!("{samples} more samples"), reason);
+                    run.journal().decide(difficulty, format!("{samples} more samples"), reason);
                     launched += self.sample(run, pool, *samples, launched).await;
                 }
                 Rung::Effort { level, samples } => {
                     let action = format!("{samples} samples at {level:?} reasoning effort");
-                    decide(run, difficulty, &action.to_lowercase(), reason);
+                    run.journal().decide(difficulty, action.to_lowercase(), reason);
                     let reasoning = Some(Reasoning::Effort { level: *level });
                     pool = Pool { reasoning, first: run.state().nodes.len(), ..pool };
                     launched += self.sample(run, pool, *samples, launched).await;
@@ -205,13 +205,17 @@ impl Strategy for AdaptiveAllocation {
                 Rung::Model { tier, samples } => {
                     let id = run.tier_id(*tier).to_owned();
                     let action = format!("escalate to tier {tier} ({id}): {samples} samples");
-                    decide(run, difficulty, &action, reason);
+                    run.journal().decide(difficulty, action, reason);
                     pool = Pool { tier: *tier, first: run.state().nodes.len(), ..pool };
                     launched += self.sample(run, pool, *samples, launched).await;
                 }
                 Rung::Strategy { strategy } => {
-                    decide(run, difficulty, &format!("switch to {}", strategy.name()), reason);
-                    let verdict = execute_nested(strategy, run).await;
+                    run.journal().decide(
+                        difficulty,
+                        format!("switch to {}", strategy.name()),
+                        reason,
+                    );
+                    let verdict = strategy.execute_leaf(run).await;
                     if verdict.answer.is_some() || run.is_stopped() {
                         return verdict;
                     }
@@ -252,7 +256,7 @@ impl AdaptiveAllocation {
             &messages,
             &self.sampling,
             VOTING_TEMPERATURE,
-            (launched, count),
+            launched..launched + count,
             run.capabilities().max_n,
             false,
         );
@@ -311,28 +315,6 @@ impl AdaptiveAllocation {
     }
 }
 
-/// Runs a rung's strategy. Spelled out per kind, without this strategy itself (validation
-/// refuses it), so the future's type is not recursive.
-async fn execute_nested<M: Model>(strategy: &StrategyConfig, run: &mut Run<'_, M>) -> Verdict {
-    match strategy {
-        StrategyConfig::Direct(s) => s.execute(run).await,
-        StrategyConfig::ChainOfThought(s) => s.execute(run).await,
-        StrategyConfig::SelfConsistency(s) => s.execute(run).await,
-        StrategyConfig::AdaptiveConsistency(s) => s.execute(run).await,
-        StrategyConfig::BestOfN(s) => s.execute(run).await,
-        StrategyConfig::TreeOfThoughts(s) => s.execute(run).await,
-        StrategyConfig::SelfRefine(s) => s.execute(run).await,
-        StrategyConfig::NativeReasoning(s) => s.execute(run).await,
-        StrategyConfig::AdaptiveAllocation(_) => Verdict::default(),
-    }
-}
-
-/// Records a decision.
-fn decide<M: Model>(run: &mut Run<'_, M>, difficulty: f64, action: &str, reason: String) {
-    let action = action.to_owned();
-    run.journal().emit(EventKind::Decided { difficulty, action, reason });
-}
-
 fn pool_tally(state: &RunState, pool: Pool) -> Vec<crate::vote::Tally> {
     tally(
         pool.samples(state).filter(|n| n.status == NodeStatus::Done).filter_map(|n| {
@@ -347,7 +329,5 @@ fn pool_verdict(state: &RunState, pool: Pool) -> Verdict {
     let votes = Some(pool_tally(state, pool))
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| pool_tally(state, everyone));
-    let leader = votes.first();
-    let chosen: Option<NodeId> = leader.and_then(|t| t.nodes.first().copied());
-    Verdict { answer: leader.map(|t| t.answer.clone()), chosen, votes }
+    Verdict::of_vote(votes)
 }

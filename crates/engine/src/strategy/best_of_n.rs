@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::sampling::sample_plans;
-use super::self_consistency::{VOTING_TEMPERATURE, validate_voting};
+use super::self_consistency::{VOTING_TEMPERATURE, VotingSettings};
 use super::voting::{current_tally, vote_verdict};
 use super::{Sampling, Strategy, ValidationContext};
 use crate::error::{Error, Result};
@@ -19,7 +19,7 @@ use crate::prompt::{
 };
 use crate::run::{BranchPlan, Run, Step, Verdict};
 use crate::state::{NodeStatus, RunState};
-use crate::vote::Weighting;
+use crate::vote::{Weighting, votes_for};
 
 /// Who scores the candidates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,14 +100,16 @@ impl Strategy for BestOfN {
     }
 
     fn validate(&self, context: &ValidationContext<'_>) -> Result<()> {
-        validate_voting(
-            self.name(),
-            ("candidates", self.candidates),
-            ("concurrency", self.concurrency),
-            &self.sampling,
-            Weighting::Uniform,
-            context,
-        )?;
+        VotingSettings {
+            strategy: self.name(),
+            samples_field: "candidates",
+            samples: self.candidates,
+            concurrency_field: "concurrency",
+            concurrency: self.concurrency,
+            sampling: &self.sampling,
+            weighting: Weighting::Uniform,
+        }
+        .validate(context)?;
         match &self.judge {
             Judge::Verifier if !context.has_verifier => Err(Error::config(
                 "bestOfN.judge",
@@ -131,7 +133,7 @@ impl Strategy for BestOfN {
             &messages,
             &self.sampling,
             VOTING_TEMPERATURE,
-            (0, self.candidates),
+            0..self.candidates,
             run.capabilities().max_n,
             false,
         );
@@ -153,13 +155,9 @@ impl Strategy for BestOfN {
                     .temperature(0.0)
                     .max_tokens(*max_tokens);
                     let label = format!("judge of {id}");
-                    Step::Spawn(vec![BranchPlan {
-                        kind: NodeKind::Judge,
-                        parent: Some(id),
-                        label,
-                        first_number: None,
-                        request,
-                    }])
+                    Step::Spawn(vec![
+                        BranchPlan::new(NodeKind::Judge, label, request).under(Some(id)),
+                    ])
                 }
                 (NodeKind::Sample, Judge::Verifier) => {
                     if let Some(score) = verifier.and_then(|v| v.score(&task.question, node)) {
@@ -186,7 +184,7 @@ impl Strategy for BestOfN {
 /// earliest candidate. `None` when no candidate was scored.
 fn best_scored(state: &RunState) -> Option<Verdict> {
     let votes = current_tally(state, Weighting::Uniform);
-    let support = |id: NodeId| votes.iter().find(|t| t.nodes.contains(&id)).map_or(0, |t| t.votes);
+    let support = |id: NodeId| votes_for(&votes, id);
     let best = state
         .nodes
         .iter()

@@ -134,6 +134,18 @@ impl Strategy for StrategyConfig {
 
     async fn execute<M: Model>(&self, run: &mut Run<'_, M>) -> Verdict {
         match self {
+            Self::AdaptiveAllocation(s) => s.execute(run).await,
+            other => other.execute_leaf(run).await,
+        }
+    }
+}
+
+impl StrategyConfig {
+    /// Runs any strategy but [`AdaptiveAllocation`], which runs the others as its rungs: kept
+    /// apart so that allocation's future does not contain itself (a recursive type).
+    /// Allocation's own validation refuses it as a rung; here it does nothing.
+    pub(crate) async fn execute_leaf<M: Model>(&self, run: &mut Run<'_, M>) -> Verdict {
+        match self {
             Self::Direct(s) => s.execute(run).await,
             Self::ChainOfThought(s) => s.execute(run).await,
             Self::SelfConsistency(s) => s.execute(run).await,
@@ -141,8 +153,8 @@ impl Strategy for StrategyConfig {
             Self::BestOfN(s) => s.execute(run).await,
             Self::TreeOfThoughts(s) => s.execute(run).await,
             Self::SelfRefine(s) => s.execute(run).await,
-            Self::AdaptiveAllocation(s) => s.execute(run).await,
             Self::NativeReasoning(s) => s.execute(run).await,
+            Self::AdaptiveAllocation(_) => Verdict::default(),
         }
     }
 }

@@ -92,13 +92,8 @@ impl Strategy for SelfRefine {
     async fn execute<M: Model>(&self, run: &mut Run<'_, M>) -> Verdict {
         let task = run.task();
         let asked = reasoning_messages(task, &self.prompting, false);
-        let draft = BranchPlan {
-            kind: NodeKind::Draft,
-            parent: None,
-            label: "draft".to_owned(),
-            first_number: None,
-            request: self.sampling.request(asked.clone(), 0.0, 0),
-        };
+        let request = self.sampling.request(asked.clone(), 0.0, 0);
+        let draft = BranchPlan::new(NodeKind::Draft, "draft", request);
         let mut current = finished(run, draft).await;
         let mut round = 0;
         while let Some(version) = current {
@@ -133,15 +128,10 @@ impl SelfRefine {
         let answer = state.node(version).map(|n| n.text.as_str()).unwrap_or_default();
         let template = self.critique_prompt.as_deref().unwrap_or(DEFAULT_CRITIQUE_PROMPT);
         let prompt = render(template, &[("question", question), ("answer", answer)]);
-        BranchPlan {
-            kind: NodeKind::Critique,
-            parent: Some(version),
-            label: "critique".to_owned(),
-            first_number: None,
-            request: Request::new(vec![Message::user(prompt)])
-                .temperature(0.0)
-                .max_tokens(self.critique_tokens),
-        }
+        let request = Request::new(vec![Message::user(prompt)])
+            .temperature(0.0)
+            .max_tokens(self.critique_tokens);
+        BranchPlan::new(NodeKind::Critique, "critique", request).under(Some(version))
     }
 
     fn revision_plan(
@@ -160,13 +150,9 @@ impl SelfRefine {
              out; keep what was right. {instruction}",
             text(critique)
         )));
-        BranchPlan {
-            kind: NodeKind::Revision,
-            parent: Some(critique),
-            label: format!("revision {round}"),
-            first_number: None,
-            request: self.sampling.request(messages, 0.0, round),
-        }
+        let request = self.sampling.request(messages, 0.0, round);
+        BranchPlan::new(NodeKind::Revision, format!("revision {round}"), request)
+            .under(Some(critique))
     }
 
     /// Scores `version`: with a verifier, by the verifier alone (its scale and the critique's

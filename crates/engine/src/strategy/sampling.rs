@@ -1,9 +1,11 @@
 //! Sampling settings shared by strategies, and planning of independent samples.
 
+use std::ops::Range;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::event::{NodeId, NodeKind};
+use crate::event::NodeKind;
 use crate::model::{Message, Reasoning, Request};
 use crate::run::BranchPlan;
 
@@ -76,46 +78,38 @@ impl Sampling {
     }
 }
 
-/// Plans samples `first .. first + count` of `messages` as root nodes, packing up to `max_n`
-/// choices into one request when the model supports `n` natively.
+/// Plans samples `choices` (`first..first + count`) of `messages` as root nodes, packing up to
+/// `max_n` choices into one request when the model supports `n` natively.
 pub(crate) fn sample_plans(
     messages: &[Message],
     sampling: &Sampling,
     default_temperature: f32,
-    (first, count): (u32, u32),
+    choices: Range<u32>,
     max_n: u32,
     logprobs: bool,
 ) -> Vec<BranchPlan> {
     let request = sampling.request(messages.to_vec(), default_temperature, 0).logprobs(logprobs);
-    let node = (NodeKind::Sample, None, "sample");
-    choice_plans(node, &request, (first, count), max_n, true)
+    choice_plans(&BranchPlan::new(NodeKind::Sample, "sample", request), choices, max_n, true)
 }
 
-/// Plans choices `first .. first + count` of `request` as `(kind, parent, label)` nodes, packing
-/// up to `max_n` choices per request. Choice `i` samples with seed `seed + i`; when `numbered`,
-/// its label is `{label} {i + 1}`.
+/// Plans the choices `choices` of `plan`'s request as nodes like `plan`'s, packing up to `max_n`
+/// choices per request. Choice `i` samples with seed `seed + i`; when `numbered`, its label is
+/// `{label} {i + 1}`.
 pub(crate) fn choice_plans(
-    (kind, parent, label): (NodeKind, Option<NodeId>, &str),
-    request: &Request,
-    (first, count): (u32, u32),
+    plan: &BranchPlan,
+    choices: Range<u32>,
     max_n: u32,
     numbered: bool,
 ) -> Vec<BranchPlan> {
     let per_request = max_n.max(1);
     let mut plans = Vec::new();
-    let mut index = first;
-    let end = first.saturating_add(count);
-    while index < end {
-        let n = per_request.min(end - index);
-        let mut request = request.clone().n(n);
+    let mut index = choices.start;
+    while index < choices.end {
+        let n = per_request.min(choices.end - index);
+        let mut request = plan.request.clone().n(n);
         request.seed = request.seed.map(|s| s.wrapping_add(u64::from(index)));
-        plans.push(BranchPlan {
-            kind,
-            parent,
-            label: label.to_owned(),
-            first_number: numbered.then_some(index + 1),
-            request,
-        });
+        let chunk = BranchPlan { request, ..plan.clone() };
+        plans.push(if numbered { chunk.numbered_from(index + 1) } else { chunk });
         index += n;
     }
     plans
@@ -128,7 +122,7 @@ mod tests {
     #[test]
     fn plans_pack_choices_and_offset_seeds() {
         let sampling = Sampling { seed: Some(100), ..Sampling::default() };
-        let plans = sample_plans(&[Message::user("q")], &sampling, 0.7, (2, 5), 2, true);
+        let plans = sample_plans(&[Message::user("q")], &sampling, 0.7, 2..7, 2, true);
         let shape: Vec<(u32, Option<u64>)> =
             plans.iter().map(|p| (p.request.n, p.request.seed)).collect();
         assert_eq!(shape, [(2, Some(102)), (2, Some(104)), (1, Some(106))]);

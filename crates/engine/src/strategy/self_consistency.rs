@@ -48,23 +48,44 @@ impl Default for SelfConsistency {
 /// The default temperature of voting strategies.
 pub(crate) const VOTING_TEMPERATURE: f32 = 0.7;
 
-/// Checks what every voting strategy shares.
-pub(crate) fn validate_voting(
-    name: &str,
-    (samples_field, samples): (&str, u32),
-    (concurrency_field, concurrency): (&str, u32),
-    sampling: &Sampling,
-    weighting: Weighting,
-    context: &ValidationContext<'_>,
-) -> Result<()> {
-    if !(1..=MAX_SAMPLES).contains(&samples) {
-        return Err(Error::config(
-            format!("{name}.{samples_field}"),
-            format!("must be between 1 and {MAX_SAMPLES}"),
-        ));
+/// What every voting strategy shares, with the names its own config gives the fields (errors
+/// name them: `adaptiveConsistency.maxSamples`, `bestOfN.candidates`).
+pub(crate) struct VotingSettings<'a> {
+    /// The strategy's name.
+    pub(crate) strategy: &'a str,
+    /// The field that sets how many samples, and its value.
+    pub(crate) samples_field: &'a str,
+    pub(crate) samples: u32,
+    /// The field that sets how many run at once, and its value.
+    pub(crate) concurrency_field: &'a str,
+    pub(crate) concurrency: u32,
+    /// How each sample is drawn.
+    pub(crate) sampling: &'a Sampling,
+    /// How votes are weighted.
+    pub(crate) weighting: Weighting,
+}
+
+impl VotingSettings<'_> {
+    /// Checks the settings against their ranges and the model.
+    pub(crate) fn validate(&self, context: &ValidationContext<'_>) -> Result<()> {
+        let name = self.strategy;
+        if !(1..=MAX_SAMPLES).contains(&self.samples) {
+            return Err(Error::config(
+                format!("{name}.{}", self.samples_field),
+                format!("must be between 1 and {MAX_SAMPLES}"),
+            ));
+        }
+        super::validate_concurrency(
+            &format!("{name}.{}", self.concurrency_field),
+            self.concurrency,
+        )?;
+        self.sampling.validate(&format!("{name}.sampling"))?;
+        validate_weighting(self.weighting, context)
     }
-    super::validate_concurrency(&format!("{name}.{concurrency_field}"), concurrency)?;
-    sampling.validate(&format!("{name}.sampling"))?;
+}
+
+/// Logprob weighting needs a model that returns logprobs.
+fn validate_weighting(weighting: Weighting, context: &ValidationContext<'_>) -> Result<()> {
     if weighting == Weighting::MeanLogprob && !context.capabilities.logprobs {
         return Err(Error::Unsupported {
             model: context.model.to_owned(),
@@ -81,14 +102,16 @@ impl Strategy for SelfConsistency {
     }
 
     fn validate(&self, context: &ValidationContext<'_>) -> Result<()> {
-        validate_voting(
-            self.name(),
-            ("samples", self.samples),
-            ("concurrency", self.concurrency),
-            &self.sampling,
-            self.weighting,
-            context,
-        )
+        VotingSettings {
+            strategy: self.name(),
+            samples_field: "samples",
+            samples: self.samples,
+            concurrency_field: "concurrency",
+            concurrency: self.concurrency,
+            sampling: &self.sampling,
+            weighting: self.weighting,
+        }
+        .validate(context)
     }
 
     async fn execute<M: Model>(&self, run: &mut Run<'_, M>) -> Verdict {
@@ -100,7 +123,7 @@ impl Strategy for SelfConsistency {
             &messages,
             &self.sampling,
             VOTING_TEMPERATURE,
-            (0, self.samples),
+            0..self.samples,
             capabilities.max_n,
             weighting == Weighting::MeanLogprob,
         );

@@ -84,13 +84,7 @@ impl Strategy for NativeReasoning {
         let mut request = self.sampling.request(messages, 1.0, 0);
         request.temperature = self.sampling.temperature;
         request.reasoning = Some(self.reasoning);
-        let plan = BranchPlan {
-            kind: NodeKind::Sample,
-            parent: None,
-            label: "reasoning".to_owned(),
-            first_number: None,
-            request,
-        };
+        let plan = BranchPlan::new(NodeKind::Sample, "reasoning", request);
         let started = run.drive(vec![plan], 1, |_, _| Step::Continue).await;
         let chosen = started.first().copied();
         let answer = chosen.and_then(|id| run.state().node(id)).and_then(|n| n.answer.clone());
@@ -105,13 +99,7 @@ async fn single<M: Model>(
     sampling: &Sampling,
     label: &str,
 ) -> Verdict {
-    let plan = BranchPlan {
-        kind: NodeKind::Sample,
-        parent: None,
-        label: label.to_owned(),
-        first_number: None,
-        request: sampling.request(messages, 0.0, 0),
-    };
+    let plan = BranchPlan::new(NodeKind::Sample, label, sampling.request(messages, 0.0, 0));
     let started = run.drive(vec![plan], 1, |_, _| Step::Continue).await;
     let chosen = started.first().copied();
     let answer = chosen.and_then(|id| run.state().node(id)).and_then(|n| n.answer.clone());

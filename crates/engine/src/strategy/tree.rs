@@ -15,7 +15,7 @@ use super::sampling::choice_plans;
 use super::thoughts::{Frame, proposed_steps};
 use super::{Strategy, ValidationContext};
 use crate::error::{Error, Result};
-use crate::event::{EventKind, NodeId, NodeKind};
+use crate::event::{NodeId, NodeKind};
 use crate::model::{Message, Model, Request};
 use crate::run::{BranchPlan, Run, Step, Verdict};
 use crate::state::NodeStatus;
@@ -119,7 +119,8 @@ impl TreeOfThoughts {
             };
             let prompt = frame.fill(template, self.proposals, &[]);
             let request = self.request(prompt, 0.7, self.sampling.max_tokens, 1);
-            plans.extend(split(kind, state, label, request, count, max_n));
+            let plan = BranchPlan::new(kind, label, request).under(state);
+            plans.extend(split(&plan, count, max_n));
         }
         let started = run.drive(plans, self.concurrency as usize, |_, _| Step::Continue).await;
         let mut groups: Vec<(Option<NodeId>, Vec<NodeId>)> =
@@ -136,7 +137,7 @@ impl TreeOfThoughts {
                     .collect(),
                 _ if !text.trim().is_empty() => vec![id],
                 _ => {
-                    Self::prune(run, id, "an empty step".to_owned());
+                    run.journal().prune(id, "an empty step");
                     Vec::new()
                 }
             };
@@ -165,14 +166,8 @@ impl TreeOfThoughts {
                     for &state in states {
                         let prompt = self.frame(run, Some(state)).fill(templates.value, 0, &[]);
                         let request = self.request(prompt, temperature, max_tokens, 1);
-                        plans.extend(split(
-                            NodeKind::Evaluation,
-                            Some(state),
-                            "value",
-                            request,
-                            samples,
-                            max_n,
-                        ));
+                        let plan = BranchPlan::new(NodeKind::Evaluation, "value", request);
+                        plans.extend(split(&plan.under(Some(state)), samples, max_n));
                     }
                 }
                 Evaluator::Vote { .. } if states.len() > 1 => {
@@ -180,14 +175,8 @@ impl TreeOfThoughts {
                     let candidates: Vec<&str> = texts.iter().map(String::as_str).collect();
                     let prompt = self.frame(run, *parent).fill(templates.vote, 0, &candidates);
                     let request = self.request(prompt, temperature, max_tokens, 1);
-                    plans.extend(split(
-                        NodeKind::Evaluation,
-                        *parent,
-                        "vote",
-                        request,
-                        samples,
-                        max_n,
-                    ));
+                    let plan = BranchPlan::new(NodeKind::Evaluation, "vote", request);
+                    plans.extend(split(&plan.under(*parent), samples, max_n));
                 }
                 Evaluator::Vote { .. } => {}
             }
@@ -220,13 +209,8 @@ impl TreeOfThoughts {
             .iter()
             .map(|&leaf| {
                 let prompt = self.frame(run, leaf).fill(template, 0, &[]);
-                BranchPlan {
-                    kind: NodeKind::Sample,
-                    parent: leaf,
-                    label: "answer".to_owned(),
-                    first_number: None,
-                    request: self.request(prompt, 0.0, self.sampling.max_tokens, 1),
-                }
+                let request = self.request(prompt, 0.0, self.sampling.max_tokens, 1);
+                BranchPlan::new(NodeKind::Sample, "answer", request).under(leaf)
             })
             .collect();
         let answers = run.drive(plans, self.concurrency as usize, |_, _| Step::Continue).await;
@@ -245,26 +229,9 @@ impl TreeOfThoughts {
         }
         answers
     }
-
-    /// Records that the search left `from` and resumes under `to`.
-    fn backtrack<M: Model>(run: &mut Run<'_, M>, from: NodeId, to: Option<NodeId>) {
-        run.journal().emit(EventKind::Backtracked { from, to });
-    }
-
-    /// Marks `state` pruned.
-    fn prune<M: Model>(run: &mut Run<'_, M>, state: NodeId, reason: String) {
-        run.journal().emit(EventKind::NodePruned { id: state, reason });
-    }
 }
 
-/// `count` choices of `request` as `kind` nodes under `parent`, numbered when more than one.
-fn split(
-    kind: NodeKind,
-    parent: Option<NodeId>,
-    label: &str,
-    request: Request,
-    count: u32,
-    max_n: u32,
-) -> Vec<BranchPlan> {
-    choice_plans((kind, parent, label), &request, (0, count), max_n, count > 1)
+/// `count` choices of `plan`'s request as its nodes, numbered when more than one.
+fn split(plan: &BranchPlan, count: u32, max_n: u32) -> Vec<BranchPlan> {
+    choice_plans(plan, 0..count, max_n, count > 1)
 }

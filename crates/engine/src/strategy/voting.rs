@@ -43,11 +43,5 @@ pub(crate) fn record_vote(journal: &mut Journal<'_>, weighting: Weighting) -> Ve
 
 /// The verdict of a vote: the leading answer, taken from its earliest sample.
 pub(crate) fn vote_verdict(state: &RunState, weighting: Weighting) -> Verdict {
-    let votes = current_tally(state, weighting);
-    let leader = votes.first();
-    Verdict {
-        answer: leader.map(|t| t.answer.clone()),
-        chosen: leader.and_then(|t| t.nodes.first().copied()),
-        votes,
-    }
+    Verdict::of_vote(current_tally(state, weighting))
 }

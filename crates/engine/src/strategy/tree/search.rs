@@ -7,7 +7,7 @@ use crate::model::Model;
 use crate::run::{Run, Verdict};
 use crate::state::{NodeStatus, RunState};
 use crate::strategy::voting::current_tally;
-use crate::vote::Weighting;
+use crate::vote::{Weighting, votes_for};
 
 /// The verifier score from which a depth-first search accepts an answer and stops.
 const ACCEPT_SCORE: f64 = 0.5;
@@ -35,7 +35,7 @@ pub(super) async fn beam<M: Model>(
         for (place, &(id, score)) in ranked.iter().enumerate().skip(width) {
             let reason =
                 format!("outside the beam: score {score:.2}, ranked {} of {total}", place + 1);
-            TreeOfThoughts::prune(run, id, reason);
+            run.journal().prune(id, reason);
         }
         frontier = ranked.iter().take(width).map(|&(id, _)| Some(id)).collect();
     }
@@ -85,7 +85,7 @@ pub(super) async fn depth_first<M: Model>(
             ranked.iter().filter(|&&(id, score)| !weak(id, score)).map(|&(id, _)| id).collect();
         for &(id, score) in ranked.iter().filter(|&&(id, score)| weak(id, score)) {
             let reason = format!("below the threshold {threshold:.2}: score {score:.2}");
-            TreeOfThoughts::prune(run, id, reason);
+            run.journal().prune(id, reason);
         }
         if viable.is_empty() {
             resume(run, state, &stack);
@@ -128,7 +128,7 @@ fn accepted(state: &RunState, id: NodeId, verified: bool) -> bool {
 fn resume<M: Model>(run: &mut Run<'_, M>, from: Option<NodeId>, stack: &[Option<NodeId>]) {
     let (Some(from), Some(&next)) = (from, stack.last()) else { return };
     let to = next.and_then(|id| run.state().node(id)).and_then(|n| n.parent);
-    TreeOfThoughts::backtrack(run, from, to);
+    run.journal().backtrack(from, to);
 }
 
 /// The deepest state of this search (nodes from `first`) neither pruned nor backed out of,
@@ -155,7 +155,7 @@ fn best_open_state(state: &RunState, first: usize) -> Option<NodeId> {
 /// earliest.
 fn choose(state: &RunState, first: usize) -> Verdict {
     let votes = current_tally(state, Weighting::Uniform);
-    let support = |id: NodeId| votes.iter().find(|t| t.nodes.contains(&id)).map_or(0, |t| t.votes);
+    let support = |id: NodeId| votes_for(&votes, id);
     let leaf_score = |parent: Option<NodeId>| {
         parent.and_then(|p| state.node(p)).and_then(|n| n.score).unwrap_or(NO_VERDICT)
     };
