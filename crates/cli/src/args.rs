@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use thinkscale_engine::prelude::*;
 
-use crate::provider::Provider;
+use crate::provider::ModelArgs;
 
 /// Make a language model think longer, and watch it think.
 #[derive(Parser, Debug)]
@@ -128,19 +128,8 @@ pub(crate) enum ExtractorName {
 /// Provider, strategy, sampling and budget settings shared by `run` and `eval`.
 #[derive(Args, Debug)]
 pub(crate) struct Setup {
-    /// The provider.
-    #[arg(long, value_enum, default_value = "llama-cpp")]
-    pub(crate) provider: Provider,
-    /// The API root (default: the provider's own; llama-cpp: http://127.0.0.1:8080/v1, its
-    /// server's default port — scripts/model-server's is http://127.0.0.1:8790/v1).
-    #[arg(long)]
-    pub(crate) base_url: Option<String>,
-    /// The model name (required except for llama-cpp).
-    #[arg(long)]
-    pub(crate) model: Option<String>,
-    /// Read the API key from this environment variable instead of the provider's default one.
-    #[arg(long)]
-    pub(crate) api_key_env: Option<String>,
+    #[command(flatten)]
+    pub(crate) models: ModelArgs,
     /// The strategy.
     #[arg(long, value_enum, default_value = "self-consistency")]
     pub(crate) strategy: StrategyName,
@@ -180,9 +169,6 @@ pub(crate) struct Setup {
     /// Stop the run after this many seconds.
     #[arg(long)]
     pub(crate) max_seconds: Option<f64>,
-    /// Slots of the llama.cpp server (its most choices per request).
-    #[arg(long, default_value_t = 8)]
-    pub(crate) slots: u32,
     /// Who scores best-of-n candidates.
     #[arg(long, value_enum, default_value = "model")]
     pub(crate) judge: JudgeName,
@@ -208,10 +194,6 @@ pub(crate) struct Setup {
     /// Self-refine: most revisions.
     #[arg(long, default_value_t = 2)]
     pub(crate) rounds: u32,
-    /// Adaptive allocation: a stronger model's OpenAI-compatible API root (a llama.cpp
-    /// server), asked only when the first wave disagrees.
-    #[arg(long)]
-    pub(crate) escalate_url: Option<String>,
     /// Adaptive allocation: samples asked of the stronger model.
     #[arg(long, default_value_t = 2)]
     pub(crate) escalate_samples: u32,

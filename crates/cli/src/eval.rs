@@ -123,7 +123,7 @@ pub(crate) async fn eval(args: EvalArgs) -> Result<ExitCode, String> {
     let text = std::fs::read_to_string(&args.data)
         .map_err(|e| format!("cannot read {}: {e}", args.data.display()))?;
     let problems = problems(&text, args.skip, args.limit)?;
-    let model = match (args.setup.model()?, args.setup.escalation_model()?) {
+    let model = match (args.setup.models.model()?, args.setup.models.escalation_model()?) {
         (model, Some(stronger)) => BoxModel::new(Cascade::new(model, stronger)),
         (model, None) => model,
     };

@@ -75,7 +75,7 @@ pub(crate) fn describe(event: &Event, labels: &mut HashMap<NodeId, String>) -> O
 
 /// Runs `thinkscale run`.
 pub(crate) async fn run(args: RunArgs) -> Result<ExitCode, String> {
-    let model = args.setup.model()?;
+    let model = args.setup.models.model()?;
     let strategy = args.setup.strategy();
     let task = args.setup.task(&args.question);
     let cancel = CancelToken::new();

@@ -9,14 +9,12 @@
 use std::path::PathBuf;
 use std::sync::LazyLock;
 
-use clap::ValueEnum;
 use clap::builder::PossibleValue;
+use clap::{Args, ValueEnum};
 use thinkscale_builtin::BuiltinModel;
 use thinkscale_engine::model::BoxModel;
 use thinkscale_providers::openai::{OpenAiConfig, Preset};
 use thinkscale_providers::{Anthropic, AnthropicConfig, OpenAiCompatible, gemini};
-
-use crate::args::Setup;
 
 /// Which provider: a preset, or one of the providers with their own protocol or setup.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,7 +92,32 @@ fn default_builtin_file() -> Result<PathBuf, String> {
     }
 }
 
-impl Setup {
+/// The flags that say which model a run talks to (and the stronger one it may escalate to).
+#[derive(Args, Debug)]
+pub(crate) struct ModelArgs {
+    /// The provider.
+    #[arg(long, value_enum, default_value = "llama-cpp")]
+    pub(crate) provider: Provider,
+    /// The API root (default: the provider's own; llama-cpp: http://127.0.0.1:8080/v1, its
+    /// server's default port — scripts/model-server's is http://127.0.0.1:8790/v1).
+    #[arg(long)]
+    pub(crate) base_url: Option<String>,
+    /// The model name (required except for llama-cpp).
+    #[arg(long)]
+    pub(crate) model: Option<String>,
+    /// Read the API key from this environment variable instead of the provider's default one.
+    #[arg(long)]
+    pub(crate) api_key_env: Option<String>,
+    /// Slots of the llama.cpp server (its most choices per request).
+    #[arg(long, default_value_t = 8)]
+    pub(crate) slots: u32,
+    /// Adaptive allocation: a stronger model's OpenAI-compatible API root (a llama.cpp
+    /// server), asked only when the first wave disagrees.
+    #[arg(long)]
+    pub(crate) escalate_url: Option<String>,
+}
+
+impl ModelArgs {
     /// The model: the built-in one, or a provider with its key from the environment.
     pub(crate) fn model(&self) -> Result<BoxModel, String> {
         match self.provider {

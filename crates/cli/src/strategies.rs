@@ -83,7 +83,7 @@ impl Setup {
                 })
             }
             StrategyName::Allocate => {
-                let rung = if self.escalate_url.is_some() {
+                let rung = if self.models.escalate_url.is_some() {
                     Rung::Model { tier: 1, samples: self.escalate_samples }
                 } else {
                     Rung::MoreSamples { samples: self.n.saturating_sub(self.wave).max(1) }
