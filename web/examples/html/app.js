@@ -48,3 +48,6 @@ $("ask").addEventListener("submit", async (event) => {
   }
 });
 $("stop").addEventListener("click", () => controller?.abort());
+// The engine is ready (the module's top-level await loaded its wasm): let the user ask.
+$("run").disabled = false;
+$("status").textContent = "Ready.";

@@ -38,3 +38,5 @@ element<HTMLFormElement>("ask").addEventListener("submit", async (event) => {
     element("status").textContent = `${error.code}: ${error.message}`;
   }
 });
+// The engine is ready (the package's top-level await loaded its wasm): let the user ask.
+element<HTMLButtonElement>("run").disabled = false;
