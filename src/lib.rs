@@ -13,9 +13,9 @@
 //! * [`providers`] is `thinkscale-providers`: OpenAI-compatible servers (the `Preset` table),
 //!   Anthropic and Gemini over HTTP — `fetch` in the browser, reqwest natively.
 //!
-//! The built-in model (`thinkscale-builtin`, candle), the JavaScript API (`thinkscale-js`) and the
-//! Leptos view (`thinkscale-ui`) are crates of their own, not re-exported: each pulls in a large
-//! stack that most Rust applications do not need. See `ARCHITECTURE.md` for how a run flows
+//! The built-in model (`thinkscale-builtin`, candle), the web glue (`thinkscale-web`), the
+//! JavaScript API (`thinkscale-js`) and the Leptos view (`thinkscale-ui`) are crates of their own,
+//! not re-exported: each pulls in a large stack that most Rust applications do not need. See `ARCHITECTURE.md` for how a run flows
 //! through the layers. The README's examples are compiled as this crate's doctests.
 
 #![forbid(unsafe_code)]
