@@ -5,10 +5,11 @@ import { builtinProvider } from "./builtin/builtin.js";
 
 await init({ module_or_path: new URL("./wasm/thinkscale_js_bg.wasm", import.meta.url) });
 
-/** The wasm `Engine`, given this entry's loader of the built-in model (`{ kind: "builtin" }`). */
+/** The wasm `Engine`, given this entry's loader of the built-in model (`{ kind: "builtin" }`)
+ *  unless the caller passes one of its own, as the declared `builtinLoader` parameter says. */
 export class Engine extends WasmEngine {
-  constructor(options) {
-    super(options, builtinProvider);
+  constructor(options, builtinLoader = builtinProvider) {
+    super(options, builtinLoader);
   }
 }
 
