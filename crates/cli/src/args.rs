@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use thinkscale_engine::model::Message;
 use thinkscale_engine::prelude::*;
 
 use crate::provider::ModelArgs;
@@ -42,8 +43,13 @@ pub(crate) struct RequantizeArgs {
 /// `thinkscale run`.
 #[derive(Args, Debug)]
 pub(crate) struct RunArgs {
-    /// The question.
-    pub(crate) question: String,
+    /// The question (or give a conversation with --messages).
+    #[arg(required_unless_present = "messages", conflicts_with = "messages")]
+    pub(crate) question: Option<String>,
+    /// A conversation to continue, from a JSON file: an array of `{"role", "content"}` turns
+    /// (system, user, assistant) ending with the user's question, or `{"messages": [...]}`.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) messages: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) setup: Setup,
     /// Write the run's trace (JSON, without per-token deltas unless --full-trace) to this file.
@@ -55,6 +61,31 @@ pub(crate) struct RunArgs {
     /// Print every event as a JSON line on stdout instead of the progress display.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+impl RunArgs {
+    /// The task: the question, or the conversation read from `--messages`.
+    pub(crate) fn task(&self) -> Result<Task, String> {
+        let Some(path) = &self.messages else {
+            return Ok(self.setup.task(self.question.as_deref().unwrap_or_default()));
+        };
+        let shown = path.display();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("--messages {shown}: cannot read it: {e}"))?;
+        let mut value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| format!("--messages {shown}: not JSON: {e}"))?;
+        if let Some(messages) = value.get_mut("messages") {
+            value = messages.take();
+        }
+        let messages: Vec<Message> = serde_path_to_error::deserialize(value).map_err(|e| {
+            let at = match e.path().to_string().as_str() {
+                "." => String::new(),
+                path => format!(" at {path}"),
+            };
+            format!("--messages {shown}{at}: {}", e.inner())
+        })?;
+        Ok(self.setup.task_of(Task::conversation(messages)))
+    }
 }
 
 /// `thinkscale eval`.
@@ -202,13 +233,18 @@ pub(crate) struct Setup {
 impl Setup {
     /// The task for `question`.
     pub(crate) fn task(&self, question: &str) -> Task {
+        self.task_of(Task::new(question))
+    }
+
+    /// `task` with the extractor these flags name.
+    pub(crate) fn task_of(&self, task: Task) -> Task {
         let extractor = match self.extractor {
             ExtractorName::Auto => Extractor::Auto,
             ExtractorName::Number => Extractor::number(),
             ExtractorName::Boxed => Extractor::Boxed,
             ExtractorName::Choice => Extractor::Choice { letters: "ABCDE".into() },
         };
-        Task::new(question).extractor(extractor)
+        task.extractor(extractor)
     }
 
     /// The run's budget.

@@ -77,7 +77,7 @@ pub(crate) fn describe(event: &Event, labels: &mut HashMap<NodeId, String>) -> O
 pub(crate) async fn run(args: RunArgs) -> Result<ExitCode, String> {
     let model = args.setup.models.model()?;
     let strategy = args.setup.strategy();
-    let task = args.setup.task(&args.question);
+    let task = args.task()?;
     let cancel = CancelToken::new();
     let runner = Runner::new(&model).budget(args.setup.budget()).cancel_token(cancel.clone());
     runner.validate(&strategy, &task).map_err(|e| e.to_string())?;

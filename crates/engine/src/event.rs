@@ -133,8 +133,16 @@ pub struct Event {
 pub enum EventKind {
     /// The run began.
     RunStarted {
-        /// The question.
+        /// The question (the conversation's last turn).
         question: String,
+        /// The whole conversation, the question last. Traces written before conversations list
+        /// none: the question alone.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[cfg_attr(
+            feature = "typescript",
+            ts(as = "Option<Vec<crate::model::Message>>", optional)
+        )]
+        messages: Vec<crate::model::Message>,
         /// The strategy's name.
         strategy: String,
         /// The strategy's full configuration.

@@ -58,6 +58,7 @@ pub mod sink;
 pub mod state;
 pub mod stopping;
 pub mod strategy;
+pub mod task;
 pub mod tasks;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod testing;
@@ -75,7 +76,6 @@ pub use error::{Error, Result};
 pub use event::{Event, EventKind, NodeId, NodeKind, Outcome, SettleRule, StopReason};
 pub use model::{Capabilities, Model, ModelError, ModelErrorKind, Request, Response};
 pub use pricing::{PriceTable, Pricing};
-pub use prompt::Task;
 pub use run::{MAX_BRANCH_BYTES, MAX_CONCURRENCY, Run, Verdict};
 pub use runner::{FinishedRun, Runner};
 pub use sink::{Flow, NullSink, RecordingSink, Sink};
@@ -84,6 +84,7 @@ pub use strategy::{
     AdaptiveAllocation, AdaptiveConsistency, BestOfN, ChainOfThought, Direct, Judge,
     NativeReasoning, SelfConsistency, SelfRefine, Strategy, StrategyConfig, TreeOfThoughts,
 };
+pub use task::Task;
 pub use trace::{MAX_TRACE_BYTES, MAX_TRACE_EVENTS, Trace};
 pub use verifier::Verifier;
 pub use vote::{Tally, Weighting};

@@ -1,75 +1,14 @@
-//! Tasks and the prompts strategies build from them.
+//! The prompts strategies build from a [`Task`].
 //!
-//! A [`Task`] is the question plus how its answer is recognised. Prompts are built here, in one
-//! place, so every strategy asks for answers in the form its extractor reads: the instruction comes
-//! from the task's [`Extractor`], and few-shot exemplars end with "The answer is: …" in that form.
+//! Prompts are built here, in one place, so every strategy asks for answers in the form its
+//! extractor reads: the instruction comes from the task's [`Extractor`](crate::Extractor), and
+//! few-shot exemplars end with "The answer is: …" in that form. The task's conversation is kept:
+//! the instruction is added to its last (user) turn.
 
 use serde::{Deserialize, Serialize};
 
-use crate::answer::Extractor;
-use crate::error::{Error, Result};
 use crate::model::Message;
-
-/// A question for a run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Task {
-    /// The question.
-    pub question: String,
-    /// An optional system prompt.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub system: Option<String>,
-    /// How the final answer is found in a completion. Default [`Extractor::Auto`].
-    #[serde(default)]
-    pub extractor: Extractor,
-    /// Replaces the extractor's own instruction on how to state the answer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub instruction: Option<String>,
-}
-
-impl Task {
-    /// A question with the automatic extractor.
-    pub fn new(question: impl Into<String>) -> Self {
-        Self {
-            question: question.into(),
-            system: None,
-            extractor: Extractor::Auto,
-            instruction: None,
-        }
-    }
-    /// Sets the system prompt.
-    pub fn system(mut self, system: impl Into<String>) -> Self {
-        self.system = Some(system.into());
-        self
-    }
-    /// Sets the extractor.
-    pub fn extractor(mut self, extractor: Extractor) -> Self {
-        self.extractor = extractor;
-        self
-    }
-    /// Sets the answer-format instruction.
-    pub fn instruction(mut self, instruction: impl Into<String>) -> Self {
-        self.instruction = Some(instruction.into());
-        self
-    }
-
-    /// Checks the task.
-    pub fn validate(&self) -> Result<()> {
-        if self.question.trim().is_empty() {
-            return Err(Error::config("task.question", "must not be empty"));
-        }
-        Ok(())
-    }
-
-    pub(crate) fn format_instruction(&self) -> &str {
-        self.instruction.as_deref().unwrap_or_else(|| self.extractor.instruction())
-    }
-
-    fn opening(&self) -> Vec<Message> {
-        self.system.iter().map(Message::system).collect()
-    }
-}
+pub use crate::task::Task;
 
 /// A worked example shown to the model before the question (few-shot prompting).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,13 +46,8 @@ const CONFIDENCE_INSTRUCTION: &str =
 
 /// Messages asking for the answer alone, without reasoning.
 pub fn direct_messages(task: &Task) -> Vec<Message> {
-    let mut messages = task.opening();
-    messages.push(Message::user(format!(
-        "{}\n\nAnswer directly, without explaining. {}",
-        task.question,
-        task.format_instruction()
-    )));
-    messages
+    let suffix = format!("Answer directly, without explaining. {}", task.format_instruction());
+    task.asking(Vec::new(), &suffix)
 }
 
 /// Messages asking for step-by-step reasoning, after any exemplars; `ask_confidence` adds the
@@ -123,23 +57,21 @@ pub fn reasoning_messages(
     prompting: &Prompting,
     ask_confidence: bool,
 ) -> Vec<Message> {
-    let mut messages = task.opening();
+    let mut exemplars = Vec::with_capacity(prompting.exemplars.len() * 2);
     for example in &prompting.exemplars {
-        messages.push(Message::user(example.question.clone()));
-        messages.push(Message::assistant(format!(
+        exemplars.push(Message::user(example.question.clone()));
+        exemplars.push(Message::assistant(format!(
             "{}\nThe answer is: {}",
             example.reasoning.trim_end(),
             example.answer
         )));
     }
-    let mut prompt =
-        format!("{}\n\n{} {}", task.question, prompting.trigger, task.format_instruction());
+    let mut suffix = format!("{} {}", prompting.trigger, task.format_instruction());
     if ask_confidence {
-        prompt.push(' ');
-        prompt.push_str(CONFIDENCE_INSTRUCTION);
+        suffix.push(' ');
+        suffix.push_str(CONFIDENCE_INSTRUCTION);
     }
-    messages.push(Message::user(prompt.trim_end().to_owned()));
-    messages
+    task.asking(exemplars, suffix.trim())
 }
 
 /// The default judge prompt; `{question}`, `{solution}` and `{max}` are filled in.
@@ -233,6 +165,7 @@ fn trailing_number(text: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Extractor;
     use crate::model::Role;
 
     #[test]
@@ -275,10 +208,5 @@ mod tests {
         assert_eq!(parse_confidence("Confidence: 250%"), None);
         assert_eq!(parse_confidence("Confidence: 0.6. Earlier I guessed 50%"), Some(0.6));
         assert_eq!(parse_confidence("nothing"), None);
-    }
-
-    #[test]
-    fn empty_questions_are_rejected() {
-        assert!(Task::new("  ").validate().unwrap_err().to_string().contains("task.question"));
     }
 }

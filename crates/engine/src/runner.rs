@@ -188,6 +188,7 @@ impl<M: Model> Runner<M> {
         let mut run = Run {
             model: &self.model,
             task,
+            transcript: task.transcript(),
             parser,
             prices: prices.clone(),
             verifier: self.verifier.as_deref(),
@@ -198,7 +199,8 @@ impl<M: Model> Runner<M> {
             stopped: None,
         };
         run.journal.emit(EventKind::RunStarted {
-            question: task.question.clone(),
+            question: task.question().to_owned(),
+            messages: task.messages.clone(),
             strategy: strategy.name().to_owned(),
             config: config_with_kind(strategy),
             budget: self.budget,

@@ -15,6 +15,25 @@ pub enum Role {
     Assistant,
 }
 
+impl Role {
+    /// The role as the wire names it: `system`, `user`, `assistant`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::System => "system",
+            Self::User => "user",
+            Self::Assistant => "assistant",
+        }
+    }
+    /// The role as a transcript labels a turn: `System`, `User`, `Assistant`.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::System => "System",
+            Self::User => "User",
+            Self::Assistant => "Assistant",
+        }
+    }
+}
+
 /// One chat message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(rename = "ChatMessage"))]

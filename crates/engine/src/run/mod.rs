@@ -54,6 +54,8 @@ impl Verdict {
 pub struct Run<'r, M> {
     pub(crate) model: &'r M,
     pub(crate) task: &'r Task,
+    /// The task as prompts quote it ([`Task::transcript`]), built once.
+    pub(crate) transcript: String,
     pub(crate) parser: AnswerParser,
     /// Each tier's price (index = the request's tier).
     pub(crate) prices: Vec<Option<Pricing>>,
@@ -75,6 +77,11 @@ impl<'r, M: Model> Run<'r, M> {
     /// The task.
     pub fn task(&self) -> &'r Task {
         self.task
+    }
+    /// The task's conversation as the prompts a strategy writes itself quote it: the question
+    /// alone, or a transcript ending with it (see [`Task::transcript`]).
+    pub fn transcript(&self) -> &str {
+        &self.transcript
     }
     /// The model's capabilities.
     pub fn capabilities(&self) -> Capabilities {

@@ -40,8 +40,13 @@ impl RunState {
             _ => {}
         }
         let changed = match &event.kind {
-            EventKind::RunStarted { question, strategy, config, budget, model } => {
+            EventKind::RunStarted { question, messages, strategy, config, budget, model } => {
                 self.question.clone_from(question);
+                self.messages = if messages.is_empty() {
+                    vec![crate::model::Message::user(question.clone())]
+                } else {
+                    messages.clone()
+                };
                 self.strategy.clone_from(strategy);
                 self.config = config.clone();
                 self.budget = *budget;

@@ -128,8 +128,10 @@ pub struct Decision {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunState {
-    /// The question.
+    /// The question (the conversation's last turn).
     pub question: String,
+    /// The whole conversation, the question last.
+    pub messages: Vec<crate::model::Message>,
     /// The strategy's name.
     pub strategy: String,
     /// The strategy's configuration.

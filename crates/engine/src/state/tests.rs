@@ -15,6 +15,7 @@ fn started() -> Event {
         0,
         EventKind::RunStarted {
             question: "Make 24 from 4 4 6 8".into(),
+            messages: Vec::new(),
             strategy: "treeOfThoughts".into(),
             config: serde_json::json!({"kind": "treeOfThoughts"}),
             budget: Budget::default(),

@@ -138,6 +138,7 @@ impl Strategy for BestOfN {
             false,
         );
         let judge = &self.judge;
+        let transcript = run.transcript().to_owned();
         run.drive(plans, self.concurrency as usize, |journal, id| {
             let Some(node) = journal.state().node(id).filter(|n| n.status == NodeStatus::Done)
             else {
@@ -146,21 +147,17 @@ impl Strategy for BestOfN {
             match (node.kind, judge) {
                 (NodeKind::Sample, Judge::Model { prompt, max_score, max_tokens }) => {
                     let template = prompt.as_deref().unwrap_or(DEFAULT_JUDGE_PROMPT);
-                    let request = Request::new(judge_messages(
-                        template,
-                        &task.question,
-                        &node.text,
-                        *max_score,
-                    ))
-                    .temperature(0.0)
-                    .max_tokens(*max_tokens);
+                    let request =
+                        Request::new(judge_messages(template, &transcript, &node.text, *max_score))
+                            .temperature(0.0)
+                            .max_tokens(*max_tokens);
                     let label = format!("judge of {id}");
                     Step::Spawn(vec![
                         BranchPlan::new(NodeKind::Judge, label, request).under(Some(id)),
                     ])
                 }
                 (NodeKind::Sample, Judge::Verifier) => {
-                    if let Some(score) = verifier.and_then(|v| v.score(&task.question, node)) {
+                    if let Some(score) = verifier.and_then(|v| v.score(task.question(), node)) {
                         journal.score(id, score, None);
                     }
                     Step::Continue

@@ -97,7 +97,7 @@ impl Strategy for SelfRefine {
         let mut current = finished(run, draft).await;
         let mut round = 0;
         while let Some(version) = current {
-            let critique = self.critique_plan(run.state(), version, &task.question);
+            let critique = self.critique_plan(run.state(), version, run.transcript());
             let Some(critique) = finished(run, critique).await else { break };
             self.score(run, version, critique);
             let review = run.state().node(critique).map(|n| n.text.clone()).unwrap_or_default();
@@ -158,7 +158,7 @@ impl SelfRefine {
     /// Scores `version`: with a verifier, by the verifier alone (its scale and the critique's
     /// must not be mixed); else by the critique's own score.
     fn score<M: Model>(&self, run: &mut Run<'_, M>, version: NodeId, critique: NodeId) {
-        let question = &run.task().question;
+        let question = run.task().question();
         let (score, by) = match run.verifier() {
             Some(verifier) => {
                 (run.state().node(version).and_then(|node| verifier.score(question, node)), None)

@@ -87,8 +87,8 @@ impl TreeOfThoughts {
     fn frame<'s, M: Model>(&'s self, run: &'s Run<'_, M>, at: Option<NodeId>) -> Frame<'s> {
         let task = run.task();
         Frame {
-            question: &task.question,
-            initial: self.initial_state.as_deref().unwrap_or(&task.question),
+            question: run.transcript(),
+            initial: self.initial_state.as_deref().unwrap_or(task.question()),
             instruction: task.format_instruction(),
             preset: self.prompts.preset,
             steps: steps_to(run.state(), at),
@@ -215,7 +215,7 @@ impl TreeOfThoughts {
             .collect();
         let answers = run.drive(plans, self.concurrency as usize, |_, _| Step::Continue).await;
         if let Some(verifier) = run.verifier() {
-            let question = &run.task().question;
+            let question = run.task().question();
             for &id in &answers {
                 let score = run
                     .state()

@@ -149,7 +149,9 @@ fn main() -> ExitCode {
          /** The `Error`s thinkscale throws and rejects with. */\n\
          export type ThinkscaleError = Error & ErrorDetails;\n\n\
          /** `T` with every field optional, at any depth (options fall back to defaults). */\n\
-         export type DeepPartial<T> = T extends object ? {{ [P in keyof T]?: DeepPartial<T[P]> }} : T;\n"
+         export type DeepPartial<T> = T extends object ? {{ [P in keyof T]?: DeepPartial<T[P]> }} : T;\n\n\
+         /** What `engine.run` answers: a question, or a conversation ending with the user's turn. */\n\
+         export type RunInput = string | ChatMessage[] | {{ messages: ChatMessage[] }};\n"
     );
     if let Err(error) = std::fs::write(&out, text) {
         eprintln!("typegen: cannot write {out}: {error}");

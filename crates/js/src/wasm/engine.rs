@@ -52,6 +52,29 @@ const RUN_OPTIONS: [&str; 7] =
     ["strategy", "budget", "extractor", "system", "instruction", "signal", "onEvent"];
 const ENGINE_OPTIONS: [&str; 3] = ["provider", "budget", "pricing"];
 
+/// What to answer: a question (a string), a conversation (an array of `{ role, content }`
+/// turns), or `{ messages }`. Anything else is named in the error, not left to wasm-bindgen's
+/// own conversion (which threw `arg.charCodeAt is not a function` for an array).
+fn task_of(input: &JsValue) -> Result<Task, Failure> {
+    if let Some(question) = input.as_string() {
+        return Ok(Task::new(question));
+    }
+    if js_sys::Array::is_array(input) {
+        return Ok(Task::conversation(from_js(input, "messages")?));
+    }
+    if input.is_object() && !input.is_function() {
+        check_keys(input, &["messages"], "run inputs")?;
+        let messages = field(input, "messages").ok_or_else(|| {
+            Failure::config("messages", "is required: an array of { role, content } turns")
+        })?;
+        return Ok(Task::conversation(from_js(&messages, "messages")?));
+    }
+    Err(Failure::config(
+        "question",
+        "must be a string, an array of { role, content } messages, or { messages }",
+    ))
+}
+
 /// `object[key]` read as `T`, if it is set; the failure names `key`.
 fn optional<T: serde::de::DeserializeOwned>(
     object: &JsValue,
@@ -105,7 +128,8 @@ impl Engine {
         Ok(Self { shared: Rc::new(Shared { model, budget, price: data.pricing }) })
     }
 
-    fn prepare(&self, question: String, options: Option<JsValue>) -> Result<Prepared, Failure> {
+    fn prepare(&self, input: &JsValue, options: Option<JsValue>) -> Result<Prepared, Failure> {
+        let task = task_of(input)?;
         let options = options.filter(|o| !o.is_undefined() && !o.is_null());
         let options = options.unwrap_or_else(|| Object::new().into());
         check_keys(&options, &RUN_OPTIONS, "run options")?;
@@ -137,8 +161,10 @@ impl Engine {
         let strategy = parsed
             .strategy
             .unwrap_or_else(|| StrategyConfig::ChainOfThought(ChainOfThought::default()));
-        let mut task = Task::new(question);
-        task.system = parsed.system;
+        let mut task = match parsed.system {
+            Some(system) => task.system(system),
+            None => task,
+        };
         task.instruction = parsed.instruction;
         task.extractor = parsed.extractor.unwrap_or_default();
         let prepared = Prepared {
@@ -248,12 +274,18 @@ impl Engine {
         self.shared.model.id().to_owned()
     }
 
-    /// Runs a strategy on a question. Resolves to the result; rejects with an `InvalidConfigError`
-    /// before anything runs, with an `AbortError` when `signal` aborts, and with the failure's
-    /// code when the run ends without an answer (`error.result` holds what it did).
+    /// Runs a strategy on a question — a string, or a conversation of `{ role, content }` turns
+    /// ending with the user's (as an array or as `{ messages }`). Resolves to the result; rejects
+    /// with an `InvalidConfigError` before anything runs, with an `AbortError` when `signal`
+    /// aborts, and with the failure's code when the run ends without an answer (`error.result`
+    /// holds what it did).
     #[wasm_bindgen(unchecked_return_type = "Promise<RunResult>")]
-    pub fn run(&self, question: String, options: Option<RunOptionsArg>) -> Promise {
-        match self.prepare(question, options.map(JsValue::from)) {
+    pub fn run(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "RunInput")] input: JsValue,
+        options: Option<RunOptionsArg>,
+    ) -> Promise {
+        match self.prepare(&input, options.map(JsValue::from)) {
             Ok(prepared) => wasm_bindgen_futures::future_to_promise(Self::execute(
                 self.clone_handle(),
                 prepared,
@@ -269,11 +301,11 @@ impl Engine {
     #[wasm_bindgen(unchecked_return_type = "AsyncIterableIterator<RunEvent>")]
     pub fn stream(
         &self,
-        question: String,
+        #[wasm_bindgen(unchecked_param_type = "RunInput")] input: JsValue,
         options: Option<RunOptionsArg>,
     ) -> Result<JsValue, JsValue> {
         let prepared = self
-            .prepare(question, options.map(JsValue::from))
+            .prepare(&input, options.map(JsValue::from))
             .map_err(|f| failure_to_js(&f, None))?;
         let state = Rc::new(RefCell::new(StreamState::default()));
         let cancel = CancelToken::new();

@@ -12,5 +12,4 @@ pub use trace::{export_trace, import_trace, replay_trace};
 /// The generated declarations (`types.d.ts`, written by `typegen`) that the wasm-bindgen
 /// declarations refer to, imported from where the npm package puts them.
 #[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
-const TYPES: &str =
-    r#"import type { EngineOptions, RunOptions, RunResult, RunEvent, Trace } from "../types.js";"#;
+const TYPES: &str = r#"import type { EngineOptions, RunInput, RunOptions, RunResult, RunEvent, Trace } from "../types.js";"#;

@@ -64,9 +64,23 @@ pub(crate) fn without_position(error: &serde_json::Error) -> String {
     }
 }
 
-/// A JS value read as `T`; the failure names `field`, and serde's message names what inside it
-/// is wrong (an unknown key, a missing one, a wrong type).
+/// A JS value read as `T`; the failure names the field at fault — `field` and the path inside it
+/// (`messages[2].role`, `strategy.sampling.topP`) — and serde's message says what is wrong with
+/// it (an unknown key, a missing one, a wrong type).
 pub fn from_js<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, Failure> {
     let text = json_of(value, field)?;
-    serde_json::from_str(&text).map_err(|e| Failure::config(field, without_position(&e)))
+    let mut reader = serde_json::Deserializer::from_str(&text);
+    serde_path_to_error::deserialize(&mut reader).map_err(|e| {
+        let at = field_path(field, &e.path().to_string());
+        Failure::config(at, without_position(e.inner()))
+    })
+}
+
+/// `field` followed by serde's path inside it (`.` is the value itself).
+fn field_path(field: &str, inner: &str) -> String {
+    match inner {
+        "." | "" => field.to_owned(),
+        index if index.starts_with('[') => format!("{field}{index}"),
+        key => format!("{field}.{key}"),
+    }
 }

@@ -1,0 +1,94 @@
+//! Conversations through the bindings, in headless Chromium: `engine.run` takes a question, an
+//! array of `{ role, content }` turns or `{ messages }`; the model receives every turn; the trace
+//! records them; and input of the wrong shape is refused with an error naming the field.
+//!
+//! Run: `scripts/test` (or as `tests/web.rs` says).
+
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use thinkscale_js::Engine;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn get(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &key.into()).unwrap()
+}
+
+fn string(value: &JsValue, key: &str) -> String {
+    get(value, key).as_string().unwrap_or_default()
+}
+
+fn js(expression: &str) -> JsValue {
+    Function::new_no_args(&format!("return ({expression});")).call0(&JsValue::NULL).unwrap()
+}
+
+/// An engine whose model answers "Tokyo" and keeps the messages of its last request in
+/// `globalThis.lastMessages`.
+fn recording_engine() -> Engine {
+    let provider = js(r#"{ kind: "custom", async generate(request) {
+        globalThis.lastMessages = request.messages;
+        return "Japan's capital is Tokyo.\nThe answer is: Tokyo";
+    } }"#);
+    let options = Object::new();
+    Reflect::set(&options, &"provider".into(), &provider).unwrap();
+    Engine::new(options.into(), None).unwrap()
+}
+
+async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
+    JsFuture::from(promise).await
+}
+
+const FOLLOW_UP: &str = r#"[
+    { role: "system", content: "Answer in one word." },
+    { role: "user", content: "What is the capital of Australia?" },
+    { role: "assistant", content: "Canberra" },
+    { role: "user", content: "And of Japan?" }
+]"#;
+
+#[wasm_bindgen_test]
+async fn a_follow_up_reaches_the_model_with_every_turn_before_it() {
+    let engine = recording_engine();
+    for input in [js(FOLLOW_UP), js(&format!("{{ messages: {FOLLOW_UP} }}"))] {
+        let result = settle(engine.run(input, None)).await.unwrap();
+        assert_eq!(string(&get(&result, "answer"), "key"), "tokyo");
+        let sent: Array = js("globalThis.lastMessages").unchecked_into();
+        let roles: Vec<String> = sent.iter().map(|m| string(&m, "role")).collect();
+        assert_eq!(roles, ["system", "user", "assistant", "user"]);
+        assert_eq!(string(&sent.get(2), "content"), "Canberra");
+        assert!(string(&sent.get(3), "content").starts_with("And of Japan?"));
+        let started = get(&get(&get(&result, "trace"), "events"), "0");
+        assert_eq!(string(&started, "question"), "And of Japan?");
+        let recorded: Array = get(&started, "messages").unchecked_into();
+        assert_eq!(recorded.length(), 4, "the trace records the whole conversation");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn input_of_the_wrong_shape_names_the_field() {
+    let engine = recording_engine();
+    for (input, field) in [
+        ("42", "question"),
+        ("null", "question"),
+        ("[]", "messages"),
+        ("{}", "messages"),
+        (r#"{ messages: [{ role: "user", content: "hi" }], extra: 1 }"#, "extra"),
+        (r#"[{ role: "bot", content: "hi" }]"#, "messages[0].role"),
+        (r#"[{ role: "user" }]"#, "messages[0]"),
+        (r#"[{ role: "user", content: 7 }]"#, "messages[0].content"),
+        (
+            r#"[{ role: "user", content: "hi" }, { role: "assistant", content: "hello" }]"#,
+            "messages[1].role",
+        ),
+        (r#"[{ role: "user", content: "  " }]"#, "question"),
+    ] {
+        let error = settle(engine.run(js(input), None)).await.expect_err(input);
+        assert_eq!(string(&error, "code"), "invalid_config", "{input}");
+        assert_eq!(string(&error, "field"), field, "{input}: {}", string(&error, "message"));
+    }
+    assert!(js("globalThis.lastMessages === undefined").is_truthy(), "no input reached the model");
+}
