@@ -290,6 +290,12 @@ pub enum EventKind {
         #[cfg_attr(feature = "typescript", ts(as = "Option<u32>", optional))]
         answers: u32,
     },
+    /// The samples, clustered by what they say (a run that decides by clusters emits this before
+    /// each `voteTallied`, whose standings are then the clusters).
+    Clustered {
+        /// The clusters, heaviest first.
+        clusters: Vec<crate::cluster::Cluster>,
+    },
     /// The run is stopping before doing all it could; in-flight branches will be cancelled.
     EarlyStop {
         /// Why.

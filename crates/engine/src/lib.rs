@@ -45,6 +45,7 @@ pub mod answer;
 pub mod budget;
 pub mod cancel;
 pub mod clock;
+pub mod cluster;
 pub mod compat;
 mod error;
 pub mod event;

@@ -131,7 +131,7 @@ impl<M: Model> Runner<M> {
     /// Validates everything and compiles the task's extractor (once) for the run.
     fn prepare<S: Strategy>(&self, strategy: &S, task: &Task) -> Result<AnswerParser> {
         task.validate()?;
-        let parser = task.extractor.compile()?;
+        let parser = task.extractor.compile()?.for_question(task.question());
         self.budget.validate()?;
         self.prices.validate()?;
         if let Some(price) = &self.price {

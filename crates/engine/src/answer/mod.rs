@@ -4,9 +4,16 @@
 //! a key, as do `3/4` and `0.75`, and `(b)` and `B.`. When a model states no answer — or a marker
 //! holds nothing usable, or the text was cut off before the answer — extraction returns `None`
 //! rather than guessing.
+//!
+//! Text answers are keyed as text: case, punctuation, articles and a restatement of the question
+//! ("The capital of Australia is …", see `restatement.rs`) do not split a vote. A reply that is
+//! one short line with no marker is itself the answer.
 
 mod number;
+mod restatement;
 mod text;
+
+use restatement::QuestionWords;
 
 use serde::{Deserialize, Serialize};
 
@@ -128,7 +135,7 @@ impl Extractor {
             }
             _ => None,
         };
-        Ok(AnswerParser { extractor: self.clone(), regex })
+        Ok(AnswerParser { extractor: self.clone(), regex, question: QuestionWords::default() })
     }
 
     /// The instruction that tells a model how to state its answer so this extractor finds it.
@@ -153,9 +160,21 @@ impl Extractor {
 pub struct AnswerParser {
     extractor: Extractor,
     regex: Option<regex_lite::Regex>,
+    question: QuestionWords,
 }
 
+/// The longest reply (in bytes) that counts as a short answer when it states no marker: one
+/// line such as "The capital of Australia is Canberra."
+pub const SHORT_REPLY_BYTES: usize = 160;
+
 impl AnswerParser {
+    /// This parser for answers to `question`: text answers that restate it ("The capital of
+    /// Australia is Canberra.") are keyed by what they add ("canberra").
+    pub fn for_question(mut self, question: &str) -> Self {
+        self.question = QuestionWords::of(question);
+        self
+    }
+
     /// The final answer in `text`, or `None` when there is no clear one. `finish` says whether the
     /// text ended normally: fallbacks that would guess are not used on truncated text.
     pub fn extract(&self, text: &str, finish: FinishReason) -> Option<Answer> {
@@ -164,11 +183,15 @@ impl AnswerParser {
 
     fn extract_unbounded(&self, text: &str, finish: FinishReason) -> Option<Answer> {
         let ended_normally = finish == FinishReason::Stop;
+        let generic = |segment: &str| generic(segment, &self.question);
         match &self.extractor {
             Extractor::Auto => match marked(text) {
                 Some(segment) => generic(segment),
-                None if ended_normally => last_number_answer(text),
-                None => None,
+                None if !ended_normally => None,
+                None => match short_reply(text) {
+                    Some(line) => generic(line),
+                    None => last_number_answer(text),
+                },
             },
             Extractor::Number { last_number_fallback } => match marked(text) {
                 Some(segment) => numeric(segment),
@@ -189,6 +212,15 @@ impl AnswerParser {
     }
 }
 
+/// A reply that is one short line without digits ("The capital of Australia is Canberra."):
+/// the answer itself. A line with a number is left to the last-number rule.
+fn short_reply(text: &str) -> Option<&str> {
+    let line = text.trim();
+    let one_line = !line.contains('\n');
+    let plain = !line.chars().any(|c| c.is_ascii_digit());
+    (one_line && plain && !line.is_empty() && line.len() <= SHORT_REPLY_BYTES).then_some(line)
+}
+
 /// The segment a marker points at, trusting `####`, then `\boxed{}`, then answer phrases.
 fn marked(text: &str) -> Option<&str> {
     text::after_hashes(text)
@@ -205,8 +237,8 @@ fn numeric(segment: &str) -> Option<Answer> {
 }
 
 /// A segment that starts with a number (after currency, `x =` and the like) is that number; any
-/// other non-empty segment is text.
-fn generic(segment: &str) -> Option<Answer> {
+/// other non-empty segment is text, keyed without a restatement of the question.
+fn generic(segment: &str, question: &QuestionWords) -> Option<Answer> {
     let cleaned = text::clean_latex(segment);
     let shown = cleaned.trim().trim_end_matches(['.', ',', ';']).trim();
     if let Some(found) = number::first_number(shown) {
@@ -219,7 +251,7 @@ fn generic(segment: &str) -> Option<Answer> {
             return numeric(shown);
         }
     }
-    let key = text::normalize_text(shown);
+    let key = question.strip(&text::normalize_text(shown));
     (!key.is_empty()).then(|| Answer { text: shown.to_owned(), key })
 }
 

@@ -55,7 +55,31 @@ fn auto_handles_text_and_numbers() {
     assert_eq!(extract(&auto, "The answer is: The Eiffel Tower").as_deref(), Some("eiffel tower"));
     assert_eq!(extract(&auto, "The answer is x = 7").as_deref(), Some("7"));
     assert_eq!(extract(&auto, "3 + 4 = 7").as_deref(), Some("7"));
-    assert_eq!(extract(&auto, "No digits, no marker."), None);
+    // One short line with no marker is the answer; longer prose without one is not.
+    assert_eq!(extract(&auto, "No digits, no marker.").as_deref(), Some("no digits, no marker"));
+    let haiku = "Crisp leaves drift and fall\nAmber light on quiet paths\nThe year exhales slow";
+    assert_eq!(extract(&auto, haiku), None);
+    assert_eq!(truncated(&auto, "Canberra, the"), None, "a cut-off reply is no answer");
+}
+
+#[test]
+fn short_text_answers_share_a_key_whatever_their_phrasing() {
+    let parser =
+        Extractor::Auto.compile().unwrap().for_question("What is the capital of Australia?");
+    let key = |text: &str| parser.extract(text, FinishReason::Stop).map(|a| a.key);
+    for text in [
+        "The answer is: Canberra",
+        "The capital of Australia is Canberra.",
+        "canberra.",
+        "**Canberra**",
+        "Australia's capital is Canberra.",
+        "It's Canberra.",
+        "Let me think. Canberra was chosen as a compromise.\nThe answer is: Canberra.",
+    ] {
+        assert_eq!(key(text).as_deref(), Some("canberra"), "{text}");
+    }
+    assert_eq!(key("Sydney").as_deref(), Some("sydney"));
+    assert_eq!(key("The capital of Australia is Sydney.").as_deref(), Some("sydney"));
 }
 
 #[test]

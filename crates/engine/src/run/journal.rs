@@ -92,6 +92,11 @@ impl<'r> Journal<'r> {
         self.emit(EventKind::VoteTallied { standings, counted, answers });
     }
 
+    /// Records the samples' clusters.
+    pub fn clusters(&mut self, clusters: &[crate::cluster::Cluster]) {
+        self.emit(EventKind::Clustered { clusters: clusters.to_vec() });
+    }
+
     /// Marks `id` pruned (a search abandoned it), saying why.
     pub fn prune(&mut self, id: NodeId, reason: impl Into<String>) {
         self.emit(EventKind::NodePruned { id, reason: reason.into() });

@@ -194,6 +194,15 @@ impl RunState {
                 self.answers = (*answers).max(u32::try_from(standings.len()).unwrap_or(u32::MAX));
                 Changed::RUN
             }
+            EventKind::Clustered { clusters } => {
+                for cluster in clusters {
+                    for member in cluster.members.iter().chain([&cluster.central]) {
+                        self.existing(at, *member)?;
+                    }
+                }
+                self.clusters.clone_from(clusters);
+                Changed::RUN
+            }
             EventKind::EarlyStop { reason } => {
                 self.early_stop = Some(reason.clone());
                 Changed::RUN

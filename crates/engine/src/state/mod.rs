@@ -142,6 +142,8 @@ pub struct RunState {
     pub model: String,
     /// Every node, indexed by id.
     pub nodes: Vec<Node>,
+    /// The latest clusters, heaviest first, when the run decides by clusters.
+    pub clusters: Vec<crate::cluster::Cluster>,
     /// The latest vote, best first: the leaders only (at most
     /// [`MAX_STANDINGS`](crate::vote::MAX_STANDINGS)) when it is spread wide; the final vote once
     /// the run finished.

@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::sampling::sample_plans;
 use super::self_consistency::{VOTING_TEMPERATURE, VotingSettings};
-use super::voting::{answered, finished_samples, record_vote, vote_verdict};
+use super::voting::{Counting, finished, finished_samples};
 use super::{Sampling, Strategy, ValidationContext};
+use crate::cluster::Aggregate;
 use crate::error::{Error, Result};
 use crate::event::{SettleRule, StopReason};
 use crate::model::Model;
@@ -35,6 +36,9 @@ pub struct AdaptiveConsistency {
     pub prompting: Prompting,
     /// How votes are weighted for the final answer (stopping always counts votes). Default uniform.
     pub weighting: Weighting,
+    /// Vote on answers or cluster free-form replies; with clusters, agreement is the leading
+    /// cluster's share. Default: vote while at least half the samples state an answer.
+    pub aggregate: Aggregate,
 }
 
 impl Default for AdaptiveConsistency {
@@ -46,6 +50,7 @@ impl Default for AdaptiveConsistency {
             sampling: Sampling::default(),
             prompting: Prompting::default(),
             weighting: Weighting::Uniform,
+            aggregate: Aggregate::Auto,
         }
     }
 }
@@ -74,6 +79,7 @@ impl Strategy for AdaptiveConsistency {
                 "must be above 0.5 and below 1 (it is a probability that the leader is the majority)",
             ));
         }
+        self.aggregate.validate("adaptiveConsistency.aggregate")?;
         if self.rule == StopRule::Window && self.wave < 2 {
             return Err(Error::config(
                 "adaptiveConsistency.wave",
@@ -89,6 +95,8 @@ impl Strategy for AdaptiveConsistency {
         let messages =
             reasoning_messages(run.task(), &self.prompting, weighting == Weighting::Confidence);
         let capabilities = run.capabilities();
+        let mut counting =
+            Counting::new(weighting, self.aggregate.for_extractor(&run.task().extractor));
         let mut launched = 0;
         while launched < self.max_samples && !run.is_stopped() {
             let size = self.wave.min(self.max_samples - launched);
@@ -103,10 +111,10 @@ impl Strategy for AdaptiveConsistency {
             launched += size;
             let wave = run
                 .drive(plans, size as usize, |journal, id| {
-                    if !answered(journal.state(), id) {
+                    if !counting.counts(journal.state(), id) {
                         return Step::Continue;
                     }
-                    let tallies = record_vote(journal, weighting);
+                    let tallies = counting.record(journal).tallies;
                     let StopRule::Beta { threshold, min_samples } = rule else {
                         return Step::Continue;
                     };
@@ -126,11 +134,15 @@ impl Strategy for AdaptiveConsistency {
                 })
                 .await;
             if rule == StopRule::Window && !run.is_stopped() && wave.len() >= 2 {
-                let state = run.state();
+                // Each sample's answer, or its cluster: the standing it counts in.
+                let standings = counting.count(finished(run.state())).tallies;
                 let keys: Vec<Option<&str>> = wave
                     .iter()
                     .map(|id| {
-                        state.node(*id).and_then(|n| n.answer.as_ref()).map(|a| a.key.as_str())
+                        standings
+                            .iter()
+                            .find(|t| t.nodes.contains(id))
+                            .map(|t| t.answer.key.as_str())
                     })
                     .collect();
                 if window_unanimous(&keys) {
@@ -139,6 +151,6 @@ impl Strategy for AdaptiveConsistency {
                 }
             }
         }
-        vote_verdict(run.state(), weighting)
+        counting.verdict(run.state())
     }
 }

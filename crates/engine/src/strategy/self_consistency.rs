@@ -1,10 +1,12 @@
-//! Self-consistency (Wang et al. 2023): sample many reasoning paths, vote on their answers.
+//! Self-consistency (Wang et al. 2023): sample many reasoning paths, vote on their answers — or,
+//! when the replies are free-form, take the biggest cluster of what they say.
 
 use serde::{Deserialize, Serialize};
 
 use super::sampling::sample_plans;
-use super::voting::{answered, record_vote, vote_verdict};
+use super::voting::Counting;
 use super::{Sampling, Strategy, ValidationContext};
+use crate::cluster::Aggregate;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::prompt::{Prompting, reasoning_messages};
@@ -31,6 +33,9 @@ pub struct SelfConsistency {
     pub prompting: Prompting,
     /// How votes are weighted. Default uniform.
     pub weighting: Weighting,
+    /// Vote on answers or cluster free-form replies. Default: vote while at least half the
+    /// samples state an answer, else cluster.
+    pub aggregate: Aggregate,
 }
 
 impl Default for SelfConsistency {
@@ -41,6 +46,7 @@ impl Default for SelfConsistency {
             sampling: Sampling::default(),
             prompting: Prompting::default(),
             weighting: Weighting::Uniform,
+            aggregate: Aggregate::Auto,
         }
     }
 }
@@ -111,7 +117,8 @@ impl Strategy for SelfConsistency {
             sampling: &self.sampling,
             weighting: self.weighting,
         }
-        .validate(context)
+        .validate(context)?;
+        self.aggregate.validate("selfConsistency.aggregate")
     }
 
     async fn execute<M: Model>(&self, run: &mut Run<'_, M>) -> Verdict {
@@ -127,13 +134,15 @@ impl Strategy for SelfConsistency {
             capabilities.max_n,
             weighting == Weighting::MeanLogprob,
         );
+        let mut counting =
+            Counting::new(weighting, self.aggregate.for_extractor(&run.task().extractor));
         run.drive(plans, self.concurrency as usize, |journal, id| {
-            if answered(journal.state(), id) {
-                record_vote(journal, weighting);
+            if counting.counts(journal.state(), id) {
+                counting.record(journal);
             }
             Step::Continue
         })
         .await;
-        vote_verdict(run.state(), weighting)
+        counting.verdict(run.state())
     }
 }

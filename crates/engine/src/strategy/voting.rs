@@ -1,32 +1,39 @@
-//! The vote over a run's samples, shared by the voting strategies.
+//! The decision over a run's samples, shared by the voting strategies: a vote on extracted
+//! answers, or — for free-form replies — clusters of what the samples say ([`Aggregate`]).
 
+use std::collections::HashMap;
+
+use crate::cluster::{
+    Aggregate, Cluster, DEFAULT_THRESHOLD, Statement, cluster, statement_of, text_similarity,
+};
 use crate::event::{NodeId, NodeKind};
 use crate::run::{Journal, Verdict};
-use crate::state::{NodeStatus, RunState};
+use crate::state::{Node, NodeStatus, RunState};
 use crate::vote::{Ballot, Tally, Weighting, tally};
 
 /// The tally over every finished sample that gave an answer.
 pub(crate) fn current_tally(state: &RunState, weighting: Weighting) -> Vec<Tally> {
-    tally(
-        state
-            .nodes
-            .iter()
-            .filter(|n| n.kind == NodeKind::Sample && n.status == NodeStatus::Done)
-            .filter_map(|n| {
-                n.answer.as_ref().map(|answer| Ballot {
-                    node: n.id,
-                    answer,
-                    weight: weighting.weight(n.mean_logprob, n.confidence),
-                })
-            }),
-    )
+    vote_of(finished(state), weighting)
+}
+
+fn vote_of<'s>(samples: impl Iterator<Item = &'s Node>, weighting: Weighting) -> Vec<Tally> {
+    tally(samples.filter_map(|n| {
+        n.answer.as_ref().map(|answer| Ballot {
+            node: n.id,
+            answer,
+            weight: weighting.weight(n.mean_logprob, n.confidence),
+        })
+    }))
+}
+
+/// The run's finished samples.
+pub(crate) fn finished(state: &RunState) -> impl Iterator<Item = &Node> + Clone {
+    state.nodes.iter().filter(|n| n.kind == NodeKind::Sample && n.status == NodeStatus::Done)
 }
 
 /// Finished samples, answered or not (the denominator of the stopping rules).
 pub(crate) fn finished_samples(state: &RunState) -> u32 {
-    let finished =
-        state.nodes.iter().filter(|n| n.kind == NodeKind::Sample && n.status == NodeStatus::Done);
-    u32::try_from(finished.count()).unwrap_or(u32::MAX)
+    u32::try_from(finished(state).count()).unwrap_or(u32::MAX)
 }
 
 /// Whether `id` is a sample that finished with an answer.
@@ -34,14 +41,113 @@ pub(crate) fn answered(state: &RunState, id: NodeId) -> bool {
     state.node(id).is_some_and(|n| n.status == NodeStatus::Done && n.answer.is_some())
 }
 
-/// Re-tallies after a new answer and records the vote; returns it.
-pub(crate) fn record_vote(journal: &mut Journal<'_>, weighting: Weighting) -> Vec<Tally> {
-    let tallies = current_tally(journal.state(), weighting);
-    journal.tally(&tallies);
-    tallies
+/// Whether `id` is a sample that finished, answered or not.
+pub(crate) fn finished_sample(state: &RunState, id: NodeId) -> bool {
+    state.node(id).is_some_and(|n| n.kind == NodeKind::Sample && n.status == NodeStatus::Done)
 }
 
 /// The verdict of a vote: the leading answer, taken from its earliest sample.
 pub(crate) fn vote_verdict(state: &RunState, weighting: Weighting) -> Verdict {
     Verdict::of_vote(current_tally(state, weighting))
+}
+
+/// What counting some samples gave: the standings, and the clusters behind them if the samples
+/// were clustered.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Counted {
+    /// Best first: answers, or clusters as standings.
+    pub(crate) tallies: Vec<Tally>,
+    /// The clusters, when the samples were clustered.
+    pub(crate) clusters: Option<Vec<Cluster>>,
+}
+
+/// Counts samples as an [`Aggregate`] says, remembering each pair's similarity so that counting
+/// again after every sample compares each pair once.
+#[derive(Debug)]
+pub(crate) struct Counting {
+    weighting: Weighting,
+    aggregate: Aggregate,
+    similarities: HashMap<(NodeId, NodeId), f64>,
+}
+
+impl Counting {
+    /// Counting with this weighting and aggregate.
+    pub(crate) fn new(weighting: Weighting, aggregate: Aggregate) -> Self {
+        Self { weighting, aggregate, similarities: HashMap::new() }
+    }
+
+    /// Counts `samples` (finished samples): votes, or clusters for free-form replies.
+    pub(crate) fn count<'s>(&mut self, samples: impl Iterator<Item = &'s Node> + Clone) -> Counted {
+        let threshold = match self.aggregate {
+            Aggregate::Vote => None,
+            Aggregate::Cluster { threshold } => Some(threshold),
+            Aggregate::Auto => {
+                let (answered, all) = samples
+                    .clone()
+                    .fold((0, 0), |(a, n), s| (a + usize::from(s.answer.is_some()), n + 1));
+                (answered * 2 < all).then_some(DEFAULT_THRESHOLD)
+            }
+        };
+        let Some(threshold) = threshold else {
+            return Counted { tallies: vote_of(samples, self.weighting), clusters: None };
+        };
+        let nodes: Vec<&Node> = samples.collect();
+        let statements: Vec<Statement<'_>> = nodes
+            .iter()
+            .map(|n| Statement {
+                node: n.id,
+                text: statement_of(&n.text, n.answer.as_ref()),
+                weight: self.weighting.weight(n.mean_logprob, n.confidence),
+            })
+            .collect();
+        let text_of: HashMap<NodeId, &str> = statements.iter().map(|s| (s.node, s.text)).collect();
+        let cache = &mut self.similarities;
+        let clusters = cluster(&statements, threshold, |a, b| {
+            let pair = if a <= b { (a, b) } else { (b, a) };
+            *cache.entry(pair).or_insert_with(|| {
+                let text = |id| text_of.get(&id).copied().unwrap_or_default();
+                text_similarity(text(pair.0), text(pair.1))
+            })
+        });
+        let answer_of =
+            |id: NodeId| nodes.iter().find(|n| n.id == id).and_then(|n| n.answer.as_ref());
+        let tallies = clusters.iter().map(|c| c.tally(answer_of(c.central))).collect();
+        Counted { tallies, clusters: Some(clusters) }
+    }
+
+    /// Counts the run's finished samples and records the result: the clusters (if any), then
+    /// the standings.
+    pub(crate) fn record(&mut self, journal: &mut Journal<'_>) -> Counted {
+        let counted = self.count(finished(journal.state()));
+        if let Some(clusters) = &counted.clusters {
+            journal.clusters(clusters);
+        }
+        journal.tally(&counted.tallies);
+        counted
+    }
+
+    /// Whether a finished sample changes what [`record`](Self::record) would report: an answered
+    /// one always can; an unanswered one only when counting may cluster.
+    pub(crate) fn counts(&self, state: &RunState, id: NodeId) -> bool {
+        answered(state, id) || (finished_sample(state, id) && self.aggregate != Aggregate::Vote)
+    }
+
+    /// The verdict over the run's finished samples.
+    pub(crate) fn verdict(&mut self, state: &RunState) -> Verdict {
+        let counted = self.count(finished(state));
+        verdict_of(counted)
+    }
+}
+
+/// The verdict of counted samples: the leading cluster's central member (its reply answers), or
+/// the vote's leader from its earliest sample.
+pub(crate) fn verdict_of(counted: Counted) -> Verdict {
+    match counted.clusters.as_ref().and_then(|c| c.first()) {
+        Some(leader) => Verdict {
+            answer: counted.tallies.first().map(|t| t.answer.clone()),
+            chosen: Some(leader.central),
+            votes: counted.tallies,
+        },
+        None => Verdict::of_vote(counted.tallies),
+    }
 }

@@ -11,6 +11,7 @@ use thinkscale_engine::model::{
     Channel, Completion, Effort, FinishReason, Message, ModelError, ModelErrorKind, Reasoning,
     Request, Response, Role, TokenLogprob, Usage,
 };
+use thinkscale_engine::cluster::{Aggregate, Cluster};
 use thinkscale_engine::prompt::{Exemplar, Prompting};
 use thinkscale_engine::state::{Node, NodeStatus};
 use thinkscale_engine::stopping::StopRule;
@@ -106,6 +107,8 @@ fn main() -> ExitCode {
         Exemplar,
         StopRule,
         Weighting,
+        Aggregate,
+        Cluster,
         Extractor,
         Budget,
         Pricing,

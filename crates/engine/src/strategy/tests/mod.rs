@@ -9,6 +9,7 @@ mod best_of_n;
 mod budget;
 mod config;
 mod control;
+mod free_form;
 mod nothing_lost;
 mod properties;
 mod refine;

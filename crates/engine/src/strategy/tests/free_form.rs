@@ -1,0 +1,92 @@
+//! Questions without a short extractable answer, and short answers that are text: the default
+//! votes on text answers whatever their phrasing, clusters free-form replies, and adaptive
+//! consistency stops once a cluster is settled.
+
+use super::*;
+use crate::cluster::Aggregate;
+
+const HAIKUS: [&str; 4] = [
+    "Crimson leaves drifting\non the cold autumn river\nthe year lets go",
+    "A list of bread recipes would not fit here.\nSorry, I cannot write that.\nTry again later",
+    "Crimson leaves drifting\nupon the cold autumn river\nthe year lets go",
+    "crimson leaves drifting\non the cold autumn river —\nthe year lets go",
+];
+
+#[test]
+fn a_text_question_votes_on_its_answer_however_it_is_phrased() {
+    let model = ScriptedModel::cycling([
+        "The answer is: Canberra",
+        "The capital of Australia is Canberra.",
+        "canberra.",
+        "Sydney",
+    ]);
+    let strategy = SelfConsistency { samples: 4, ..Default::default() };
+    let ran = run(&model, &strategy, &Task::new("What is the capital of Australia?"));
+    assert_eq!(ran.answer(), Some("canberra"));
+    assert_eq!(ran.outcome.votes[0].votes, 3);
+    assert_eq!(ran.count("clustered"), 0, "stated answers are voted on, not clustered");
+}
+
+#[test]
+fn free_form_replies_are_clustered_and_the_central_one_answers() {
+    let model = ScriptedModel::cycling(HAIKUS);
+    let strategy = SelfConsistency { samples: 4, ..Default::default() };
+    let ran = run(&model, &strategy, &Task::new("Write a haiku about autumn."));
+    let chosen = ran.outcome.chosen.expect("a reply was chosen");
+    assert!([NodeId(0), NodeId(2), NodeId(3)].contains(&chosen), "{chosen}");
+    assert!(ran.outcome.text.as_deref().unwrap().contains("Crimson leaves"));
+    let answer = ran.outcome.answer.as_ref().expect("not 'Answer: none'");
+    assert!(answer.text.to_lowercase().starts_with("crimson leaves"), "{answer:?}");
+    assert_eq!(ran.outcome.votes[0].votes, 3, "the vote shows clusters");
+    assert_eq!(ran.outcome.votes.len(), 2);
+    assert!(ran.count("clustered") >= 1);
+    let state = ran.state();
+    assert_eq!(state.clusters[0].central, chosen, "the replayed clusters match");
+    assert_eq!(state.clusters[0].members.len(), 3);
+}
+
+#[test]
+fn a_named_extractor_keeps_the_vote() {
+    let model = ScriptedModel::cycling(HAIKUS);
+    let strategy = SelfConsistency { samples: 4, ..Default::default() };
+    let task = Task::new("Write a haiku about autumn.").extractor(Extractor::number());
+    let ran = run(&model, &strategy, &task);
+    assert_eq!(ran.outcome.answer, None, "no sample stated a number");
+    assert_eq!(ran.count("clustered"), 0);
+}
+
+#[test]
+fn explicit_clusters_group_stated_answers_too() {
+    let model = ScriptedModel::cycling(answers(&["12", "12", "13"]));
+    let strategy = SelfConsistency {
+        samples: 3,
+        aggregate: Aggregate::Cluster { threshold: 0.9 },
+        ..Default::default()
+    };
+    let ran = run(&model, &strategy, &number_task());
+    assert_eq!(ran.answer(), Some("12"), "the central member's own answer");
+    assert_eq!(ran.outcome.votes[0].votes, 2);
+}
+
+#[test]
+fn adaptive_consistency_stops_once_a_cluster_is_settled() {
+    let model = ScriptedModel::cycling([HAIKUS[0], HAIKUS[2], HAIKUS[3]]);
+    let strategy = AdaptiveConsistency { max_samples: 16, wave: 2, ..Default::default() };
+    let ran = run(&model, &strategy, &Task::new("Write a haiku about autumn."));
+    assert!(
+        matches!(&ran.outcome.stop, StopReason::Settled { rule, .. } if *rule == SettleRule::Beta),
+        "{:?}",
+        ran.outcome.stop
+    );
+    assert_eq!(model.calls(), 4, "four agreeing replies settle it, as four agreeing answers do");
+}
+
+#[test]
+fn bad_thresholds_are_refused_before_any_call() {
+    let model = ScriptedModel::cycling(HAIKUS);
+    let strategy =
+        SelfConsistency { aggregate: Aggregate::Cluster { threshold: 1.5 }, ..Default::default() };
+    let error = Runner::new(&model).validate(&strategy, &Task::new("q")).unwrap_err();
+    assert!(error.to_string().contains("selfConsistency.aggregate.threshold"), "{error}");
+    assert_eq!(model.calls(), 0);
+}
