@@ -87,6 +87,8 @@ test("Stop mid-run of 8 built-in samples keeps every answer that finished in the
   const { page, problems } = await demo();
   await set(page, "#strategy-a-samples", "8");
   await set(page, "#strategy-a-tokens", "400");
+  // Votes on numbers only (the default would cluster the replies if most stated none).
+  await page.selectOption("#strategy-a-answer", "number");
   await page.fill("textarea", "What is 7 + 8? Say as much or as little as you like, then give the final answer as a number.");
   await page.dispatchEvent("textarea", "input");
   await page.click("button.think");

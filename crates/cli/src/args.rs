@@ -115,8 +115,11 @@ pub(crate) enum StrategyName {
     Direct,
     /// One answer after step-by-step reasoning.
     Cot,
-    /// --n reasoning paths, majority vote.
+    /// --n reasoning paths, majority vote (free-form replies are clustered).
     SelfConsistency,
+    /// Universal self-consistency: --n replies, then one selector call names the most
+    /// consistent (no answer key needed).
+    Usc,
     /// Up to --n paths in waves of --wave, stopping once the vote is settled.
     Adaptive,
     /// --n candidates, the best score wins: the model judges each, or with --judge verifier the

@@ -5,6 +5,7 @@ use thinkscale_engine::model::{Effort, Reasoning};
 use thinkscale_engine::strategy::{
     AdaptiveAllocation, AdaptiveConsistency, BestOfN, ChainOfThought, Direct, Evaluator, Generator,
     Judge, Rung, Sampling, Search, SelfConsistency, SelfRefine, StrategyConfig, TreeOfThoughts,
+    UniversalSelfConsistency,
 };
 
 use crate::args::{JudgeName, Setup, StrategyName};
@@ -45,6 +46,14 @@ impl Setup {
                 sampling,
                 ..Default::default()
             }),
+            StrategyName::Usc => {
+                StrategyConfig::UniversalSelfConsistency(UniversalSelfConsistency {
+                    samples: self.n,
+                    concurrency: self.concurrency,
+                    sampling,
+                    ..Default::default()
+                })
+            }
             StrategyName::Adaptive => StrategyConfig::AdaptiveConsistency(AdaptiveConsistency {
                 max_samples: self.n,
                 wave: self.wave,

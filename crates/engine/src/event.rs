@@ -290,6 +290,18 @@ pub enum EventKind {
         #[cfg_attr(feature = "typescript", ts(as = "Option<u32>", optional))]
         answers: u32,
     },
+    /// A selector read the samples and named the most consistent one — or named none that
+    /// exists (`chosen` is then absent and the samples' own vote decides).
+    Selected {
+        /// The selector's node.
+        by: NodeId,
+        /// The sample it chose.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "typescript", ts(optional))]
+        chosen: Option<NodeId>,
+        /// Why, in its words (or why its choice could not be used).
+        reason: String,
+    },
     /// The samples, clustered by what they say (a run that decides by clusters emits this before
     /// each `voteTallied`, whose standings are then the clusters).
     Clustered {

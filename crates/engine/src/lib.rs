@@ -84,6 +84,7 @@ pub use state::{Changed, RunState};
 pub use strategy::{
     AdaptiveAllocation, AdaptiveConsistency, BestOfN, ChainOfThought, Direct, Judge,
     NativeReasoning, SelfConsistency, SelfRefine, Strategy, StrategyConfig, TreeOfThoughts,
+    UniversalSelfConsistency,
 };
 pub use task::Task;
 pub use trace::{MAX_TRACE_BYTES, MAX_TRACE_EVENTS, Trace};

@@ -38,6 +38,9 @@ pub enum NodeKind {
     Critique,
     /// A revised answer.
     Revision,
+    /// A call that reads the samples and names the most consistent one (universal
+    /// self-consistency).
+    Selector,
 }
 
 impl NodeKind {

@@ -1,15 +1,19 @@
 //! The demo: question, strategy and model settings, the live run (or two side by side to
-//! compare strategies), the status line with the model's download progress, and the trace panel.
+//! compare strategies), the status line with the model's download progress, the conversation
+//! and its follow-up box, and the trace panel.
 
+use leptos::callback::UnsyncCallback;
 use leptos::prelude::*;
 use std::sync::{Arc, Mutex};
 
+use thinkscale_engine::model::Message;
 use thinkscale_engine::{CancelToken, StopReason};
 
 use crate::budget_picker::{BudgetPicker, BudgetSettings};
 
 use crate::charts::{BudgetMeter, Decisions, Verdict, VoteChart, stop_words};
 use crate::controls::QuestionBox;
+use crate::conversation::{ConversationLog, FollowUp, assistant_turn};
 use crate::live::LiveRun;
 use crate::provider_panel::{ProviderPanel, ProviderSettings};
 use crate::run::{ModelCache, Phase, RunControl, RunSpec, run, start};
@@ -171,9 +175,10 @@ pub fn App(
     let busy =
         move || matches!(phase.get(), Phase::Running | Phase::Loading { .. } | Phase::Replaying);
 
+    // The turns before the question: empty for a fresh question, longer with each follow-up.
+    let history: RwSignal<Vec<Message>> = RwSignal::new(Vec::new());
     let cancel_run = Arc::clone(&cancel);
-    let think = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let begin = move || {
         let asked = question.get();
         let (a, b) = (strategy_a.get().config(&asked), strategy_b.get().config(&asked));
         let token = CancelToken::new();
@@ -189,6 +194,7 @@ pub fn App(
             mine: generation.get_untracked(),
         };
         let spec = RunSpec {
+            history: history.get(),
             question: question.get(),
             strategy: a,
             extractor: strategy_a.get().extractor(),
@@ -212,6 +218,25 @@ pub fn App(
             }
         });
     };
+    let begin_follow_up = begin.clone();
+    let think = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        begin();
+    };
+    // A follow-up: the question just answered and its answer join the conversation, and the
+    // follow-up is asked in it.
+    let follow_up = UnsyncCallback::new(move |text: String| {
+        let clustered = live_a.clusters.with_untracked(|c| c.first().map(|l| l.central));
+        let answered = live_a.outcome.with_untracked(|o| {
+            o.as_ref().and_then(|o| assistant_turn(o, clustered.is_some() && clustered == o.chosen))
+        });
+        if let Some(answer) = answered {
+            let asked = question.get_untracked();
+            history.update(|h| h.extend([Message::user(asked), Message::assistant(answer)]));
+        }
+        question.set(text);
+        begin_follow_up();
+    });
     let cancel_stop = Arc::clone(&cancel);
     let stop = move |_| {
         if let Ok(current) = cancel_stop.lock() {
@@ -240,6 +265,7 @@ pub fn App(
                 <p>"Make a language model think longer — and watch it think."</p>
             </header>
             <form class="controls" on:submit=think>
+                <ConversationLog history/>
                 <QuestionBox question/>
                 <div class="settings">
                     <StrategyPicker settings=strategy_a id="strategy-a"/>
@@ -265,6 +291,7 @@ pub fn App(
                     <RunView live=live_b title=title_b/>
                 </Show>
             </div>
+            <FollowUp live=live_a busy=Signal::derive(busy) ask=follow_up/>
             <Show when=move || compare.get() && live_b.outcome.with(Option::is_some)>
                 <CompareTable a=live_a b=live_b/>
             </Show>

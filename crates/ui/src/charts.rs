@@ -136,11 +136,19 @@ pub fn Verdict(
                     .get()
                     .map(|outcome| {
                         let counted: u32 = outcome.votes.iter().map(|t| t.votes).sum();
+                        // A free-form run's answer is the central reply of the biggest cluster:
+                        // show that reply whole (as text), not only its first line.
+                        let clustered = live.clusters.with(|c| {
+                            c.first().is_some_and(|leader| Some(leader.central) == outcome.chosen)
+                        });
+                        let (noun, verb) =
+                            if clustered { ("replies", "say much the same") } else { ("answers", "agree") };
                         let agreement = outcome
                             .votes
                             .first()
-                            .map(|t| format!("{} of {} answers agree", t.votes, counted))
+                            .map(|t| format!("{} of {counted} {noun} {verb}", t.votes))
                             .unwrap_or_default();
+                        let reply = outcome.text.clone().filter(|_| clustered);
                         view! {
                             <p class="final">
                                 "Answer: "
@@ -148,6 +156,7 @@ pub fn Verdict(
                                     {outcome.answer.map(|a| a.text).unwrap_or_else(|| "none".into())}
                                 </output>
                             </p>
+                            {reply.map(|text| view! { <blockquote class="final-reply">{text}</blockquote> })}
                             <p class="why">{agreement} " — " {stop_words(&outcome.stop)}</p>
                         }
                     })

@@ -4,8 +4,9 @@
 use leptos::prelude::*;
 
 /// Example questions: simple sums the built-in model sometimes gets wrong and a vote often fixes,
-/// and harder ones that show why more compute or a stronger model is needed.
-pub const EXAMPLES: [(&str, &str); 5] = [
+/// a question with a text answer (voted on as text), an open request (its replies are
+/// clustered), and harder ones that show why more compute or a stronger model is needed.
+pub const EXAMPLES: [(&str, &str); 7] = [
     ("7 + 8", "What is 7 + 8? Give the final answer as a number."),
     ("6 + 9", "What is 6 + 9? Give the final answer as a number."),
     ("23 + 48", "What is 23 + 48? Give the final answer as a number."),
@@ -13,6 +14,8 @@ pub const EXAMPLES: [(&str, &str); 5] = [
         "word problem",
         "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?",
     ),
+    ("capital", "What is the capital of Australia?"),
+    ("haiku", "Write a haiku about autumn."),
     (
         "Game of 24",
         "Use the numbers 4 9 10 13 and + - * / to make 24, each number exactly once. Give the expression.",

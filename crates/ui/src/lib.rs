@@ -23,6 +23,8 @@ pub mod budget_picker;
 pub mod charts;
 #[cfg(target_arch = "wasm32")]
 pub mod controls;
+#[cfg(target_arch = "wasm32")]
+pub mod conversation;
 pub mod display_order;
 #[cfg(target_arch = "wasm32")]
 pub mod embed;

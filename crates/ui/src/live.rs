@@ -12,6 +12,7 @@
 
 use leptos::prelude::*;
 use leptos::reactive::owner::WeakOwner;
+use thinkscale_engine::cluster::Cluster;
 use thinkscale_engine::event::{Event, NodeId, Outcome, StopReason};
 use thinkscale_engine::state::{Changed, Decision, Node, RunState};
 use thinkscale_engine::vote::Standing;
@@ -42,6 +43,9 @@ pub struct LiveRun {
     pub standings: RwSignal<Vec<Standing>>,
     /// Distinct answers in the vote: more than `standings` lists when it is spread wide.
     pub answers: RwSignal<u32>,
+    /// The samples' clusters, heaviest first, when the run decides by clusters (free-form
+    /// replies); `standings` are then the clusters.
+    pub clusters: RwSignal<Vec<Cluster>>,
     /// Spending so far.
     pub spend: RwSignal<Spend>,
     /// Milliseconds into the run of the latest event (the clock of the budget meter).
@@ -84,6 +88,7 @@ impl LiveRun {
             }),
             standings: RwSignal::new(Vec::new()),
             answers: RwSignal::new(0),
+            clusters: RwSignal::new(Vec::new()),
             spend: RwSignal::new(Spend::default()),
             now_ms: RwSignal::new(0),
             early_stop: RwSignal::new(None),
@@ -108,6 +113,7 @@ impl LiveRun {
         self.branches.try_set(Vec::new());
         self.standings.try_set(Vec::new());
         self.answers.try_set(0);
+        self.clusters.try_set(Vec::new());
         self.spend.try_set(Spend::default());
         self.now_ms.try_set(0);
         self.early_stop.try_set(None);
@@ -181,6 +187,7 @@ impl LiveRun {
         set_if_changed(self.spend, &state.spend);
         set_if_changed(self.standings, &state.standings);
         set_if_changed(self.answers, &state.answers);
+        set_if_changed(self.clusters, &state.clusters);
         set_if_changed(self.early_stop, &state.early_stop);
         // Decisions only grow: compare their count, not their text.
         if self.decisions.try_with_untracked(Vec::len) != Some(state.decisions.len()) {

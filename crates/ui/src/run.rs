@@ -11,7 +11,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use thinkscale_engine::Runner;
-use thinkscale_engine::model::BoxModel;
+use thinkscale_engine::model::{BoxModel, Message};
 use thinkscale_engine::state::{Changed, Node, NodeStatus, RunState};
 use thinkscale_engine::{
     Budget, CancelToken, Event, Extractor, Flow, Outcome, Sink, StopReason, StrategyConfig, Task,
@@ -153,6 +153,8 @@ fn builtin_options(model: &str, phase: RwSignal<Phase>) -> JsValue {
 /// One run to start.
 #[derive(Debug, Clone)]
 pub struct RunSpec {
+    /// The turns before the question (empty: a fresh question).
+    pub history: Vec<Message>,
     /// The question.
     pub question: String,
     /// The strategy.
@@ -254,7 +256,9 @@ pub async fn run(spec: RunSpec, live: LiveRun, phase: RwSignal<Phase>, control: 
         .budget(spec.budget)
         .clock(Arc::new(JsClock::new()))
         .cancel_token(control.cancel.clone());
-    let task = Task::new(spec.question).extractor(spec.extractor);
+    let mut turns = spec.history;
+    turns.push(Message::user(spec.question));
+    let task = Task::conversation(turns).extractor(spec.extractor);
     if let Err(error) = runner.validate(&spec.strategy, &task) {
         return fail(error.to_string());
     }

@@ -63,7 +63,7 @@ pub fn StrategyPicker(
         <fieldset class="strategy">
             <legend>"Strategy"</legend>
             {choice(settings, format!("{id}-kind"), "Kind", |s| s.kind, |s, v: StrategyKind| s.kind = v)}
-            <Show when=is(&[StrategyKind::SelfConsistency, StrategyKind::AdaptiveConsistency, StrategyKind::BestOfN, StrategyKind::AdaptiveAllocation])>
+            <Show when=is(&[StrategyKind::SelfConsistency, StrategyKind::UniversalSelfConsistency, StrategyKind::AdaptiveConsistency, StrategyKind::BestOfN, StrategyKind::AdaptiveAllocation])>
                 {field("samples", "Samples (at most)", (1.0, 64.0, 1.0), |s| s.samples.into(), |s, v| s.samples = v as u32)}
             </Show>
             {field("temperature", "Temperature", (0.0, 2.0, 0.1), |s| (f64::from(s.temperature) * 100.0).round() / 100.0, |s, v| s.temperature = v as f32)}

@@ -8,7 +8,7 @@ use thinkscale_engine::stopping::StopRule;
 use thinkscale_engine::strategy::{PromptPreset, Rung, Sampling, Search, ThoughtPrompts};
 use thinkscale_engine::{
     AdaptiveAllocation, AdaptiveConsistency, BestOfN, ChainOfThought, Extractor, NativeReasoning,
-    SelfConsistency, SelfRefine, StrategyConfig, TreeOfThoughts,
+    SelfConsistency, SelfRefine, StrategyConfig, TreeOfThoughts, UniversalSelfConsistency,
 };
 
 /// The strategies the picker offers, in the order it lists them.
@@ -16,6 +16,8 @@ use thinkscale_engine::{
 pub enum StrategyKind {
     /// [`SelfConsistency`].
     SelfConsistency,
+    /// [`UniversalSelfConsistency`].
+    UniversalSelfConsistency,
     /// [`AdaptiveConsistency`].
     AdaptiveConsistency,
     /// [`BestOfN`].
@@ -35,10 +37,11 @@ pub enum StrategyKind {
 /// What the answer is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AnswerKind {
+    /// Whatever the samples say: a number, a short text answer (voted on as text), or free-form
+    /// replies (clustered). The default.
+    Auto,
     /// A number, compared exactly.
     Number,
-    /// Anything after "the answer is".
-    Text,
 }
 
 /// How a tree search goes.
@@ -71,6 +74,11 @@ impl Options for StrategyKind {
     const OPTIONS: &'static [(Self, &'static str, &'static str)] = &[
         (Self::SelfConsistency, "selfConsistency", "Self-consistency (vote)"),
         (
+            Self::UniversalSelfConsistency,
+            "universalSelfConsistency",
+            "Universal self-consistency (a selector picks)",
+        ),
+        (
             Self::AdaptiveConsistency,
             "adaptiveConsistency",
             "Adaptive consistency (stop when settled)",
@@ -90,7 +98,7 @@ impl Options for StrategyKind {
 
 impl Options for AnswerKind {
     const OPTIONS: &'static [(Self, &'static str, &'static str)] =
-        &[(Self::Number, "number", "a number"), (Self::Text, "text", "text")];
+        &[(Self::Auto, "auto", "anything (vote or cluster)"), (Self::Number, "number", "a number")];
 }
 
 impl Options for SearchKind {
@@ -162,7 +170,7 @@ impl Default for StrategySettings {
             samples: 8,
             temperature: 0.7,
             max_tokens: 128,
-            answer: AnswerKind::Number,
+            answer: AnswerKind::Auto,
             wave: 4,
             threshold: 0.95,
             search: SearchKind::Beam,
@@ -203,6 +211,14 @@ impl StrategySettings {
                 sampling,
                 ..SelfConsistency::default()
             }),
+            StrategyKind::UniversalSelfConsistency => {
+                StrategyConfig::UniversalSelfConsistency(UniversalSelfConsistency {
+                    samples: self.samples,
+                    concurrency,
+                    sampling,
+                    ..UniversalSelfConsistency::default()
+                })
+            }
             StrategyKind::AdaptiveConsistency => {
                 StrategyConfig::AdaptiveConsistency(AdaptiveConsistency {
                     max_samples: self.samples,
@@ -274,7 +290,7 @@ impl StrategySettings {
     pub fn extractor(&self) -> Extractor {
         match self.answer {
             AnswerKind::Number => Extractor::number(),
-            AnswerKind::Text => Extractor::Auto,
+            AnswerKind::Auto => Extractor::Auto,
         }
     }
 }

@@ -35,6 +35,7 @@ fn kind_name(kind: NodeKind) -> &'static str {
         NodeKind::Draft => "draft",
         NodeKind::Critique => "critique",
         NodeKind::Revision => "revision",
+        NodeKind::Selector => "selector",
     }
 }
 

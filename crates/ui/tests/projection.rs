@@ -87,6 +87,7 @@ fn assert_projects(live: &LiveRun, state: &RunState, what: &str) {
     assert_eq!(live.spend.get_untracked(), state.spend, "{what}: spend");
     assert_eq!(live.now_ms.get_untracked(), state.spend.elapsed_ms, "{what}: clock");
     assert_eq!(live.standings.get_untracked(), state.standings, "{what}: standings");
+    assert_eq!(live.clusters.get_untracked(), state.clusters, "{what}: clusters");
     assert_eq!(live.answers.get_untracked(), state.answers, "{what}: answers");
     assert_eq!(live.decisions.get_untracked(), state.decisions, "{what}: decisions");
     assert_eq!(live.early_stop.get_untracked(), state.early_stop, "{what}: early stop");

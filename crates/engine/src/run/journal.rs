@@ -92,6 +92,11 @@ impl<'r> Journal<'r> {
         self.emit(EventKind::VoteTallied { standings, counted, answers });
     }
 
+    /// Records a selector's choice among the samples (`None`: it named none that exists).
+    pub fn select(&mut self, by: NodeId, chosen: Option<NodeId>, reason: String) {
+        self.emit(EventKind::Selected { by, chosen, reason });
+    }
+
     /// Records the samples' clusters.
     pub fn clusters(&mut self, clusters: &[crate::cluster::Cluster]) {
         self.emit(EventKind::Clustered { clusters: clusters.to_vec() });

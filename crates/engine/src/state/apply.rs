@@ -1,7 +1,7 @@
 //! [`RunState::apply`]: the one reducer of a run's events — it checks that each event fits the
 //! run so far, folds it in, and says what it [`Changed`].
 
-use super::{Changed, Decision, Node, NodeStatus, RunError, RunState};
+use super::{Changed, Decision, Node, NodeStatus, RunError, RunState, Selection};
 use crate::error::{Error, Result};
 use crate::event::{Event, EventKind, NodeId};
 use crate::model::{Channel, Usage};
@@ -193,6 +193,15 @@ impl RunState {
                 // Traces written before `answers` existed list every standing.
                 self.answers = (*answers).max(u32::try_from(standings.len()).unwrap_or(u32::MAX));
                 Changed::RUN
+            }
+            EventKind::Selected { by, chosen, reason } => {
+                self.existing(at, *by)?;
+                if let Some(chosen) = chosen {
+                    self.existing(at, *chosen)?;
+                }
+                self.selection =
+                    Some(Selection { by: *by, chosen: *chosen, reason: reason.clone() });
+                Changed::node_and_run(*by)
             }
             EventKind::Clustered { clusters } => {
                 for cluster in clusters {

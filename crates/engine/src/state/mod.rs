@@ -124,6 +124,18 @@ pub struct Decision {
     pub reason: String,
 }
 
+/// A selector's choice (see [`crate::event::EventKind::Selected`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Selection {
+    /// The selector's node.
+    pub by: NodeId,
+    /// The sample it chose, if it named one that exists.
+    pub chosen: Option<NodeId>,
+    /// Why.
+    pub reason: String,
+}
+
 /// Everything known about a run, built by applying its events in order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -157,6 +169,8 @@ pub struct RunState {
     pub errors: Vec<RunError>,
     /// Every backtrack, in order: (dead end, resumed at).
     pub backtracks: Vec<(NodeId, Option<NodeId>)>,
+    /// A selector's choice, once one was made.
+    pub selection: Option<Selection>,
     /// Every allocation decision of an adaptive strategy, in order.
     pub decisions: Vec<Decision>,
     /// Why the run stopped early, if it did.

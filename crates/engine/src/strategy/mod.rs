@@ -14,6 +14,7 @@ mod self_consistency;
 mod single;
 mod thoughts;
 mod tree;
+mod universal;
 mod voting;
 
 use serde::{Deserialize, Serialize};
@@ -32,6 +33,7 @@ pub use self_consistency::SelfConsistency;
 pub use single::{ChainOfThought, Direct, NativeReasoning};
 pub use thoughts::{PromptPreset, ThoughtPrompts};
 pub use tree::{Evaluator, Generator, Search, TreeOfThoughts};
+pub use universal::{DEFAULT_SELECTOR_PROMPT, UniversalSelfConsistency};
 
 pub use crate::verifier::Verifier;
 
@@ -89,6 +91,8 @@ pub enum StrategyConfig {
     ChainOfThought(ChainOfThought),
     /// [`SelfConsistency`].
     SelfConsistency(SelfConsistency),
+    /// Universal self-consistency: a selector call picks the most consistent reply.
+    UniversalSelfConsistency(UniversalSelfConsistency),
     /// [`AdaptiveConsistency`].
     AdaptiveConsistency(AdaptiveConsistency),
     /// [`BestOfN`].
@@ -109,6 +113,7 @@ impl Strategy for StrategyConfig {
             Self::Direct(s) => s.name(),
             Self::ChainOfThought(s) => s.name(),
             Self::SelfConsistency(s) => s.name(),
+            Self::UniversalSelfConsistency(s) => s.name(),
             Self::AdaptiveConsistency(s) => s.name(),
             Self::BestOfN(s) => s.name(),
             Self::TreeOfThoughts(s) => s.name(),
@@ -123,6 +128,7 @@ impl Strategy for StrategyConfig {
             Self::Direct(s) => s.validate(context),
             Self::ChainOfThought(s) => s.validate(context),
             Self::SelfConsistency(s) => s.validate(context),
+            Self::UniversalSelfConsistency(s) => s.validate(context),
             Self::AdaptiveConsistency(s) => s.validate(context),
             Self::BestOfN(s) => s.validate(context),
             Self::TreeOfThoughts(s) => s.validate(context),
@@ -149,6 +155,7 @@ impl StrategyConfig {
             Self::Direct(s) => s.execute(run).await,
             Self::ChainOfThought(s) => s.execute(run).await,
             Self::SelfConsistency(s) => s.execute(run).await,
+            Self::UniversalSelfConsistency(s) => s.execute(run).await,
             Self::AdaptiveConsistency(s) => s.execute(run).await,
             Self::BestOfN(s) => s.execute(run).await,
             Self::TreeOfThoughts(s) => s.execute(run).await,

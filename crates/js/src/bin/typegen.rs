@@ -7,17 +7,17 @@
 use std::collections::BTreeSet;
 use std::process::ExitCode;
 
+use thinkscale_engine::cluster::{Aggregate, Cluster};
 use thinkscale_engine::model::{
     Channel, Completion, Effort, FinishReason, Message, ModelError, ModelErrorKind, Reasoning,
     Request, Response, Role, TokenLogprob, Usage,
 };
-use thinkscale_engine::cluster::{Aggregate, Cluster};
 use thinkscale_engine::prompt::{Exemplar, Prompting};
 use thinkscale_engine::state::{Node, NodeStatus};
 use thinkscale_engine::stopping::StopRule;
 use thinkscale_engine::strategy::{
     AdaptiveAllocation, Estimate, Evaluator, Generator, Keep, NativeReasoning, PromptPreset, Rung,
-    Sampling, Search, SelfRefine, ThoughtPrompts, TreeOfThoughts,
+    Sampling, Search, SelfRefine, ThoughtPrompts, TreeOfThoughts, UniversalSelfConsistency,
 };
 use thinkscale_engine::vote::Standing;
 use thinkscale_engine::*;
@@ -96,6 +96,7 @@ fn main() -> ExitCode {
         Evaluator,
         ThoughtPrompts,
         PromptPreset,
+        UniversalSelfConsistency,
         SelfRefine,
         Keep,
         AdaptiveAllocation,

@@ -16,6 +16,7 @@ mod refine;
 mod self_consistency;
 mod single;
 mod tree;
+mod universal;
 
 use std::sync::Arc;
 use std::time::Duration;

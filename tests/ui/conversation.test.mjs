@@ -1,0 +1,83 @@
+// Open questions and conversations in the demo, in real headless Chromium: with its defaults
+// (self-consistency, the built-in model, answers of any kind) the demo answers a question with
+// a text answer and an open request — never "Answer: none" once a sample finished — and a
+// follow-up continues the conversation against the real llama.cpp server, the first answer
+// being the assistant's turn.
+//
+// Needs `trunk build --release` (dist/) and THINKSCALE_QWEN_URL. Run: node --test tests/ui/
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { launch, repoRoot, serve } from "../browser/harness.mjs";
+import { finished, openPage, set } from "./pages.mjs";
+
+let server, browser;
+before(async () => {
+  server = await serve(join(repoRoot, "dist"));
+  browser = await launch();
+});
+after(async () => { await browser?.close(); await server?.close(); });
+
+const demo = () => openPage(browser, server);
+
+/** Asks `question` with whatever the page is set to and waits for the run to end. */
+async function ask(page, question, timeout) {
+  await page.fill("textarea", question);
+  await page.dispatchEvent("textarea", "input");
+  await page.click("button.think");
+  await page.waitForSelector(".branch", { timeout });
+  await finished(page, timeout);
+  return (await page.locator(".final-answer").textContent()).trim();
+}
+
+test("the demo's defaults answer a text question and an open request with the built-in model", async () => {
+  const { page, problems } = await demo();
+  await set(page, "#strategy-a-samples", "4");
+  for (const question of ["What is the capital of Australia?", "Write a haiku about autumn."]) {
+    const answer = await ask(page, question, 300_000);
+    const done = await page.locator(".branch[data-status=done]").count();
+    assert.ok(done >= 1, `${question}: a sample finished`);
+    assert.notEqual(answer, "none", `${question}: a finished sample always gives an answer`);
+    assert.ok(answer.length > 0, question);
+    // The vote (or the clusters) counts every finished sample when no answer key was named.
+    const votes = await page.locator(".vote .vote-count").evaluateAll((all) =>
+      all.reduce((sum, c) => sum + Number(c.textContent), 0));
+    assert.ok(votes >= 1 && votes <= done, `${question}: ${votes} votes for ${done} samples`);
+  }
+  assert.deepEqual(problems, []);
+});
+
+test("a follow-up continues the conversation against the real server", async () => {
+  const { page, problems } = await demo();
+  // Qwen2.5 0.5B: SmolLM2 135M does not know its capitals.
+  const base = process.env.THINKSCALE_QWEN_URL;
+  assert.ok(base, "THINKSCALE_QWEN_URL: a llama.cpp server with Qwen2.5 0.5B (scripts/test starts one)");
+  await page.selectOption("#provider-kind", "openai");
+  await set(page, "#provider-url", base.replace(/\/$/, "") + "/v1");
+  await set(page, "#provider-model", "local");
+  await set(page, "#strategy-a-samples", "4");
+  const first = await ask(page, "What is the capital of Australia? Answer with the city's name.", 180_000);
+  assert.match(first, /canberra/i);
+
+  await page.fill(".follow-up input", "And the capital of Japan?");
+  await page.click("button.ask-follow-up");
+  await page.waitForFunction(() => document.querySelectorAll(".conversation .turn").length === 2, null, { timeout: 10_000 });
+  const turns = await page.locator(".conversation .turn").evaluateAll((all) =>
+    all.map((li) => [li.dataset.role, li.querySelector(".said").textContent]));
+  assert.equal(turns[0][0], "user");
+  assert.match(turns[0][1], /capital of Australia/);
+  assert.deepEqual([turns[1][0], /canberra/i.test(turns[1][1])], ["assistant", true]);
+  await finished(page, 180_000);
+  assert.match(await page.locator(".final-answer").textContent(), /tokyo/i);
+  // The trace records the whole conversation the model was asked.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("button.export")]);
+  const trace = JSON.parse(readFileSync(await download.path(), "utf8"));
+  const started = trace.events[0];
+  assert.deepEqual(started.messages.map((m) => m.role), ["user", "assistant", "user"]);
+  assert.equal(started.question, "And the capital of Japan?");
+
+  await page.click("button.new-conversation");
+  assert.equal(await page.locator(".conversation").count(), 0, "a new conversation starts empty");
+  assert.deepEqual(problems, []);
+});
