@@ -9,10 +9,12 @@
 //! ("The capital of Australia is …", see `restatement.rs`) do not split a vote. A reply that is
 //! one short line with no marker is itself the answer.
 
+mod json;
 mod number;
 mod restatement;
 mod text;
 
+use json::Schema;
 use restatement::QuestionWords;
 
 use serde::{Deserialize, Serialize};
@@ -102,6 +104,14 @@ pub enum Extractor {
         /// The pattern (Rust `regex` syntax, without Unicode classes).
         pattern: String,
     },
+    /// A JSON value: the last fenced ```` ```json ```` block, else the last object or array in
+    /// the text; voted on in canonical form (keys sorted, whole numbers as integers).
+    Json {
+        /// A JSON Schema the value must fit; a value that does not is no answer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "typescript", ts(type = "object", optional))]
+        schema: Option<serde_json::Value>,
+    },
 }
 
 fn yes() -> bool {
@@ -127,6 +137,16 @@ impl Extractor {
                     .build()
                     .map_err(|e| Error::config("task.extractor.pattern", e.to_string()))?,
             ),
+            Self::Json { schema: Some(schema) } => {
+                let compiled = Schema::compile(schema)
+                    .map_err(|e| Error::config("task.extractor.schema", e))?;
+                return Ok(AnswerParser {
+                    extractor: self.clone(),
+                    regex: None,
+                    schema: Some(compiled),
+                    question: QuestionWords::default(),
+                });
+            }
             Self::Choice { letters } if letters.is_empty() || !letters.is_ascii() => {
                 return Err(Error::config(
                     "task.extractor.letters",
@@ -135,7 +155,12 @@ impl Extractor {
             }
             _ => None,
         };
-        Ok(AnswerParser { extractor: self.clone(), regex, question: QuestionWords::default() })
+        Ok(AnswerParser {
+            extractor: self.clone(),
+            regex,
+            schema: None,
+            question: QuestionWords::default(),
+        })
     }
 
     /// The instruction that tells a model how to state its answer so this extractor finds it.
@@ -151,6 +176,7 @@ impl Extractor {
             Self::Choice { .. } => {
                 "Finish with a last line of the form \"The answer is: (<letter>)\"."
             }
+            Self::Json { .. } => "Finish with the answer as JSON, in a ```json code block.",
         }
     }
 }
@@ -160,6 +186,7 @@ impl Extractor {
 pub struct AnswerParser {
     extractor: Extractor,
     regex: Option<regex_lite::Regex>,
+    schema: Option<Schema>,
     question: QuestionWords,
 }
 
@@ -207,6 +234,16 @@ impl AnswerParser {
                 let captures = self.regex.as_ref()?.captures_iter(text).last()?;
                 let found = captures.get(1).or_else(|| captures.get(0))?;
                 generic(found.as_str())
+            }
+            // A reply cut off mid-value may still hold an earlier, inner value: not an answer.
+            Extractor::Json { .. } if !ended_normally => None,
+            Extractor::Json { .. } => {
+                let value = json::canonical(json::last_json(text)?);
+                if self.schema.as_ref().is_some_and(|schema| !schema.accepts(&value)) {
+                    return None;
+                }
+                let key = value.to_string();
+                Some(Answer { text: key.clone(), key })
             }
         }
     }

@@ -153,3 +153,38 @@ fn latex_that_never_closes_costs_one_pass_not_one_per_command() {
     assert_eq!(text::clean_latex(r"\text{ \text{kg}"), r"\text{ kg");
     assert_eq!(text::clean_latex(r"\frac{\text{a}}{2}"), "a/2");
 }
+
+#[test]
+fn json_answers_are_keyed_by_their_canonical_value() {
+    let json = Extractor::Json { schema: None };
+    let a = "Here it is:\n```json\n{\"city\": \"Canberra\", \"population\": 467000.0}\n```";
+    let b = "{ \"population\": 467000, \"city\": \"Canberra\" }";
+    assert_eq!(extract(&json, a), extract(&json, b));
+    assert_eq!(extract(&json, a).as_deref(), Some(r#"{"city":"Canberra","population":467000}"#));
+    assert_eq!(extract(&json, "no JSON at all"), None);
+    assert_eq!(truncated(&json, "{\"a\": 1} and then {\"b\": "), None, "cut off: no answer");
+}
+
+#[test]
+fn a_schema_that_does_not_compile_names_the_field() {
+    let bad = Extractor::Json { schema: Some(serde_json::json!({"type": 12})) };
+    let error = bad.compile().map(|_| ()).unwrap_err().to_string();
+    assert!(error.contains("task.extractor.schema"), "{error}");
+}
+
+#[cfg(feature = "json-schema")]
+#[test]
+fn a_schema_makes_values_that_do_not_fit_no_answer() {
+    let schema = serde_json::json!({
+        "type": "object",
+        "required": ["city"],
+        "properties": {"city": {"type": "string"}}
+    });
+    let json = Extractor::Json { schema: Some(schema) };
+    assert_eq!(
+        extract(&json, "```json\n{\"city\": \"Canberra\"}\n```").as_deref(),
+        Some(r#"{"city":"Canberra"}"#)
+    );
+    assert_eq!(extract(&json, "```json\n{\"town\": \"Canberra\"}\n```"), None);
+    assert_eq!(extract(&json, "```json\n{\"city\": 7}\n```"), None);
+}

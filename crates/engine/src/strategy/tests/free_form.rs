@@ -90,3 +90,18 @@ fn bad_thresholds_are_refused_before_any_call() {
     assert!(error.to_string().contains("selfConsistency.aggregate.threshold"), "{error}");
     assert_eq!(model.calls(), 0);
 }
+
+#[test]
+fn json_answers_vote_whatever_their_key_order() {
+    let model = ScriptedModel::cycling([
+        "```json\n{\"a\": 1, \"b\": [true]}\n```",
+        "Result: {\"b\": [true], \"a\": 1.0}",
+        "```json\n{\"a\": 2}\n```",
+    ]);
+    let strategy = SelfConsistency { samples: 3, ..Default::default() };
+    let task = Task::new("Give a and b as JSON.").extractor(Extractor::Json { schema: None });
+    let ran = run(&model, &strategy, &task);
+    assert_eq!(ran.answer(), Some(r#"{"a":1,"b":[true]}"#));
+    assert_eq!(ran.outcome.votes[0].votes, 2);
+    assert!(model.requests()[0].messages[0].content.contains("```json"), "the prompt asks for JSON");
+}
