@@ -6,6 +6,7 @@ mod builtin;
 mod data;
 mod extraction;
 mod faults;
+mod free_form;
 mod live;
 mod recorded;
 mod search;

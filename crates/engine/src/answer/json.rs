@@ -31,7 +31,8 @@ fn fenced(text: &str) -> Option<Value> {
         let body = after.get(body_start..).unwrap_or_default();
         let Some(close) = body.find("```") else { break };
         if language.is_empty() || language.eq_ignore_ascii_case("json") {
-            if let Ok(value) = serde_json::from_str::<Value>(body.get(..close).unwrap_or_default()) {
+            if let Ok(value) = serde_json::from_str::<Value>(body.get(..close).unwrap_or_default())
+            {
                 found = Some(value);
             }
         }
@@ -53,7 +54,8 @@ fn last_bare_value(text: &str) -> Option<Value> {
     let mut at = 0;
     while let Some(offset) = window.get(at..)?.find(['{', '[']) {
         let from = at + offset;
-        let mut values = serde_json::Deserializer::from_str(window.get(from..)?).into_iter::<Value>();
+        let mut values =
+            serde_json::Deserializer::from_str(window.get(from..)?).into_iter::<Value>();
         match values.next() {
             Some(Ok(value)) => {
                 last = Some(value);

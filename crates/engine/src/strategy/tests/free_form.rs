@@ -103,5 +103,8 @@ fn json_answers_vote_whatever_their_key_order() {
     let ran = run(&model, &strategy, &task);
     assert_eq!(ran.answer(), Some(r#"{"a":1,"b":[true]}"#));
     assert_eq!(ran.outcome.votes[0].votes, 2);
-    assert!(model.requests()[0].messages[0].content.contains("```json"), "the prompt asks for JSON");
+    assert!(
+        model.requests()[0].messages[0].content.contains("```json"),
+        "the prompt asks for JSON"
+    );
 }
