@@ -31,7 +31,7 @@ async function ask(page, question, timeout) {
   return (await page.locator(".final-answer").textContent()).trim();
 }
 
-test("the demo's defaults answer a text question and an open request with the built-in model", async () => {
+test("the demo's defaults answer a text question and an open request with the built-in model", async (t) => {
   const { page, problems } = await demo();
   await set(page, "#strategy-a-samples", "4");
   for (const question of ["What is the capital of Australia?", "Write a haiku about autumn."]) {
@@ -40,6 +40,7 @@ test("the demo's defaults answer a text question and an open request with the bu
     assert.ok(done >= 1, `${question}: a sample finished`);
     assert.notEqual(answer, "none", `${question}: a finished sample always gives an answer`);
     assert.ok(answer.length > 0, question);
+    t.diagnostic(`${question} -> ${answer} (${done} samples, ${await page.locator(".why").textContent()})`);
     // The vote (or the clusters) counts every finished sample when no answer key was named.
     const votes = await page.locator(".vote .vote-count").evaluateAll((all) =>
       all.reduce((sum, c) => sum + Number(c.textContent), 0));

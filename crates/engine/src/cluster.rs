@@ -22,10 +22,11 @@ use crate::vote::Tally;
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Aggregate {
-    /// Vote on extracted answers while at least half the finished samples state one; otherwise
-    /// (free-form replies) cluster them. The default: it answers "What is the capital of
-    /// Australia?" by vote and "Write a haiku about autumn." by cluster. With an extractor other
-    /// than `auto` named, it always votes.
+    /// Vote on extracted answers while at least half the finished samples state one and (from
+    /// three answers on) two of them agree; otherwise — free-form replies, or "answers" that are
+    /// all different fragments of prose — cluster the replies themselves. The default: it answers
+    /// "What is the capital of Australia?" by vote and "Write a haiku about autumn." by cluster.
+    /// With an extractor other than `auto` named, it always votes.
     #[default]
     Auto,
     /// Vote on extracted answers only; samples without one do not count.

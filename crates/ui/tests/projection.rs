@@ -10,10 +10,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use leptos::prelude::*;
+use thinkscale_engine::cluster::Aggregate;
 use thinkscale_engine::model::{Capabilities, ModelError, ModelErrorKind};
 use thinkscale_engine::prelude::*;
 use thinkscale_engine::state::{Changed, NodeStatus, RunState};
-use thinkscale_engine::strategy::{Search, SelfRefine};
+use thinkscale_engine::strategy::{Search, SelfRefine, UniversalSelfConsistency};
 use thinkscale_engine::testing::{Reply, ScriptedModel};
 use thinkscale_ui::LiveRun;
 use wasm_bindgen_test::*;
@@ -30,6 +31,9 @@ fn model() -> ScriptedModel {
         }
         if prompt.contains("Propose") {
             return Reply::text("4 + 4 = 8 (left: 6 8 8)\n6 * 4 = 24 (left: 4 24)");
+        }
+        if prompt.contains("most consistent response") {
+            return Reply::text("The most consistent response is Response 2: it agrees with 1.");
         }
         if prompt.contains("Partial solution") {
             return Reply::text(if call.index % 3 == 0 { "impossible" } else { "sure" });
@@ -68,6 +72,15 @@ fn strategies() -> Vec<StrategyConfig> {
         StrategyConfig::Direct(Direct::default()),
         StrategyConfig::ChainOfThought(ChainOfThought::default()),
         StrategyConfig::SelfConsistency(SelfConsistency { samples: 6, ..Default::default() }),
+        StrategyConfig::SelfConsistency(SelfConsistency {
+            samples: 6,
+            aggregate: Aggregate::Cluster { threshold: 0.5 },
+            ..Default::default()
+        }),
+        StrategyConfig::UniversalSelfConsistency(UniversalSelfConsistency {
+            samples: 4,
+            ..Default::default()
+        }),
         StrategyConfig::AdaptiveConsistency(AdaptiveConsistency::default()),
         StrategyConfig::BestOfN(BestOfN::default()),
         StrategyConfig::TreeOfThoughts(tree(Search::Beam { width: 2 })),
@@ -146,9 +159,14 @@ async fn the_view_is_the_engines_state_for_every_strategy_live_and_replayed() {
         }
     }
     // The runs between them exercised what the view must show: failures, prunes, every kind.
-    for expected in
-        ["Sample Failed", "Judge Done", "Thought Done", "Evaluation Done", "Critique Done"]
-    {
+    for expected in [
+        "Sample Failed",
+        "Judge Done",
+        "Thought Done",
+        "Evaluation Done",
+        "Critique Done",
+        "Selector Done",
+    ] {
         assert!(kinds.contains(expected), "no {expected} node in {kinds:?}");
     }
 }

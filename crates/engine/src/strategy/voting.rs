@@ -67,7 +67,8 @@ pub(crate) struct Counted {
 pub(crate) struct Counting {
     weighting: Weighting,
     aggregate: Aggregate,
-    similarities: HashMap<(NodeId, NodeId), f64>,
+    /// Each pair's similarity, and whether whole replies (not answers) were compared.
+    similarities: HashMap<(NodeId, NodeId, bool), f64>,
 }
 
 impl Counting {
@@ -78,39 +79,51 @@ impl Counting {
 
     /// Counts `samples` (finished samples): votes, or clusters for free-form replies.
     pub(crate) fn count<'s>(&mut self, samples: impl Iterator<Item = &'s Node> + Clone) -> Counted {
-        let threshold = match self.aggregate {
-            Aggregate::Vote => None,
-            Aggregate::Cluster { threshold } => Some(threshold),
-            Aggregate::Auto => {
-                let (answered, all) = samples
-                    .clone()
-                    .fold((0, 0), |(a, n), s| (a + usize::from(s.answer.is_some()), n + 1));
-                (answered * 2 < all).then_some(DEFAULT_THRESHOLD)
+        // What clustering compares: the answers when the caller asked for clusters of them, the
+        // replies themselves when `auto` found the answers too few or all different (an open
+        // request whose "answers" are fragments of prose).
+        let (threshold, whole_replies) = match self.aggregate {
+            Aggregate::Vote => {
+                return Counted { tallies: vote_of(samples, self.weighting), clusters: None };
             }
-        };
-        let Some(threshold) = threshold else {
-            return Counted { tallies: vote_of(samples, self.weighting), clusters: None };
+            Aggregate::Cluster { threshold } => (threshold, false),
+            Aggregate::Auto => {
+                let votes = vote_of(samples.clone(), self.weighting);
+                let answered: u32 = votes.iter().map(|t| t.votes).sum();
+                let all = u32::try_from(samples.clone().count()).unwrap_or(u32::MAX);
+                let agreed = votes.first().is_some_and(|leader| leader.votes >= 2);
+                let voting = answered * 2 >= all && (agreed || answered < 3);
+                if voting {
+                    return Counted { tallies: votes, clusters: None };
+                }
+                (DEFAULT_THRESHOLD, true)
+            }
         };
         let nodes: Vec<&Node> = samples.collect();
         let statements: Vec<Statement<'_>> = nodes
             .iter()
             .map(|n| Statement {
                 node: n.id,
-                text: statement_of(&n.text, n.answer.as_ref()),
+                text: statement_of(&n.text, n.answer.as_ref().filter(|_| !whole_replies)),
                 weight: self.weighting.weight(n.mean_logprob, n.confidence),
             })
             .collect();
         let text_of: HashMap<NodeId, &str> = statements.iter().map(|s| (s.node, s.text)).collect();
         let cache = &mut self.similarities;
         let clusters = cluster(&statements, threshold, |a, b| {
-            let pair = if a <= b { (a, b) } else { (b, a) };
+            let pair = if a <= b { (a, b, whole_replies) } else { (b, a, whole_replies) };
             *cache.entry(pair).or_insert_with(|| {
                 let text = |id| text_of.get(&id).copied().unwrap_or_default();
                 text_similarity(text(pair.0), text(pair.1))
             })
         });
-        let answer_of =
-            |id: NodeId| nodes.iter().find(|n| n.id == id).and_then(|n| n.answer.as_ref());
+        let answer_of = |id: NodeId| {
+            nodes
+                .iter()
+                .find(|n| n.id == id)
+                .and_then(|n| n.answer.as_ref())
+                .filter(|_| !whole_replies)
+        };
         let tallies = clusters.iter().map(|c| c.tally(answer_of(c.central))).collect();
         Counted { tallies, clusters: Some(clusters) }
     }

@@ -108,3 +108,18 @@ fn json_answers_vote_whatever_their_key_order() {
         "the prompt asks for JSON"
     );
 }
+
+#[test]
+fn answers_that_all_differ_are_clustered_as_whole_replies() {
+    // An open request whose replies each end with an "answer" line that is a different fragment.
+    let model = ScriptedModel::cycling([
+        "Crimson leaves drifting\non the cold autumn river\nThe answer is: the year lets go",
+        "Crimson leaves drifting\non the cold autumn river\nThe answer is: and the year goes",
+        "Bread, flour and water\nThe answer is: salt",
+    ]);
+    let strategy = SelfConsistency { samples: 3, ..Default::default() };
+    let ran = run(&model, &strategy, &Task::new("Write a haiku about autumn."));
+    assert!(ran.count("clustered") >= 1, "no two answers agree: the replies are compared");
+    assert_eq!(ran.outcome.votes[0].votes, 2, "{:?}", ran.outcome.votes);
+    assert!(ran.outcome.text.as_deref().unwrap().starts_with("Crimson leaves"));
+}
