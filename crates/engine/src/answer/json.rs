@@ -30,11 +30,11 @@ fn fenced(text: &str) -> Option<Value> {
         let language = after.get(..body_start).unwrap_or_default().trim();
         let body = after.get(body_start..).unwrap_or_default();
         let Some(close) = body.find("```") else { break };
-        if language.is_empty() || language.eq_ignore_ascii_case("json") {
-            if let Ok(value) = serde_json::from_str::<Value>(body.get(..close).unwrap_or_default())
-            {
-                found = Some(value);
-            }
+        let parsed = serde_json::from_str::<Value>(body.get(..close).unwrap_or_default());
+        if let (true, Ok(value)) =
+            (language.is_empty() || language.eq_ignore_ascii_case("json"), parsed)
+        {
+            found = Some(value);
         }
         rest = body.get(close + 3..).unwrap_or_default();
     }
