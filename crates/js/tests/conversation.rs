@@ -1,6 +1,7 @@
-//! Conversations through the bindings, in headless Chromium: `engine.run` takes a question, an
-//! array of `{ role, content }` turns or `{ messages }`; the model receives every turn; the trace
-//! records them; and input of the wrong shape is refused with an error naming the field.
+//! Conversations and structured answers through the bindings, in headless Chromium: `engine.run`
+//! takes a question, an array of `{ role, content }` turns or `{ messages }`; the model receives
+//! every turn; the trace records them; input of the wrong shape is refused with an error naming
+//! the field; and JSON answers vote on their value, checked against a JSON Schema.
 //!
 //! Run: `scripts/test` (or as `tests/web.rs` says).
 
@@ -91,4 +92,31 @@ async fn input_of_the_wrong_shape_names_the_field() {
         assert_eq!(string(&error, "field"), field, "{input}: {}", string(&error, "message"));
     }
     assert!(js("globalThis.lastMessages === undefined").is_truthy(), "no input reached the model");
+}
+
+#[wasm_bindgen_test]
+async fn json_answers_vote_on_their_value_and_a_schema_filters_them() {
+    let provider = js(r#"{ kind: "custom", async generate(request) {
+        globalThis.jsonCalls = (globalThis.jsonCalls ?? 0) + 1;
+        return ["```json\n{\"city\": \"Canberra\", \"rank\": 1}\n```",
+                "Here: {\"rank\": 1.0, \"city\": \"Canberra\"}",
+                "```json\n{\"town\": \"Sydney\"}\n```"][(globalThis.jsonCalls - 1) % 3];
+    } }"#);
+    let options = Object::new();
+    Reflect::set(&options, &"provider".into(), &provider).unwrap();
+    let engine = Engine::new(options.into(), None).unwrap();
+    let run_options = js(r#"{ strategy: { kind: "selfConsistency", samples: 3, concurrency: 1 },
+        extractor: { kind: "json", schema: { type: "object", required: ["city"] } } }"#);
+    let result =
+        settle(engine.run("Which city?".into(), Some(run_options.unchecked_into()))).await.unwrap();
+    let answer = get(&result, "answer");
+    assert_eq!(string(&answer, "key"), r#"{"city":"Canberra","rank":1}"#);
+    let votes: Array = get(&result, "votes").unchecked_into();
+    assert_eq!(votes.length(), 1, "the reply without a city is no answer under the schema");
+    assert_eq!(get(&votes.get(0), "votes").as_f64(), Some(2.0));
+
+    let bad = js(r#"{ extractor: { kind: "json", schema: { type: 12 } } }"#);
+    let error =
+        settle(engine.run("q".into(), Some(bad.unchecked_into()))).await.expect_err("schema");
+    assert_eq!(string(&error, "field"), "extractor.schema", "{}", string(&error, "message"));
 }
