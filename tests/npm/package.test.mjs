@@ -125,14 +125,14 @@ test("invalid configuration is rejected up front, naming the field", async () =>
   const cases = [
     [() => new thinkscale.Engine({}), "provider"],
     [() => new thinkscale.Engine({ provider: { kind: "openai", model: "m" } }), "provider.baseURL"],
-    [() => new thinkscale.Engine({ provider: { kind: "cohere", model: "m" } }), "provider"],
+    [() => new thinkscale.Engine({ provider: { kind: "cohere", model: "m" } }), "provider.kind"],
     [() => new thinkscale.Engine({ provider: { kind: "openai", baseURL: "http://example.com/v1", apiKey: "k", model: "m" } }), "provider.baseURL"],
     [() => new thinkscale.Engine({ provider: { kind: "custom" } }), "provider.generate"],
-    [() => new thinkscale.Engine({ provider: { kind: "custom", generate() {}, maxn: 2 } }), "provider"],
+    [() => new thinkscale.Engine({ provider: { kind: "custom", generate() {}, maxn: 2 } }), "provider.maxn"],
     [() => new thinkscale.Engine({ provider: { kind: "custom", generat() {} } }), "provider.generate"],
     [() => new thinkscale.Engine({ provider: { kind: "custom", generate() {}, onDelta() {} } }), "provider.onDelta"],
     [() => new thinkscale.Engine({ provider: { kind: "builtin", model: "m.gguf" } }), "provider.kind"],
-    [() => new thinkscale.Engine({ provider: { kind: "custom", generate() {} }, budget: { maxTokens: -1 } }), "budget"],
+    [() => new thinkscale.Engine({ provider: { kind: "custom", generate() {} }, budget: { maxTokens: -1 } }), "budget.maxTokens"],
     [() => new thinkscale.Engine({ provider: { kind: "custom", generate() {} }, bugdet: {} }), "bugdet"],
   ];
   for (const [make, field] of cases) {
@@ -143,7 +143,7 @@ test("invalid configuration is rejected up front, naming the field", async () =>
   for (const [options, field] of [
     [{ stratgy: { kind: "selfConsistency" } }, "stratgy"],
     [{ strategy: { kind: "selfConsistency", samples: 0 } }, "strategy.samples"],
-    [{ strategy: { kind: "treeOfLies" } }, "strategy"],
+    [{ strategy: { kind: "treeOfLies" } }, "strategy.kind"],
     [{ strategy: { kind: "selfConsistency", weighting: "meanLogprob" }, budget: { maxCostUsd: 1 } }, "budget.maxCostUsd"],
     [{ signal: "stop" }, "signal"],
     [{ extractor: { kind: "regex", pattern: "(" } }, "extractor.pattern"],

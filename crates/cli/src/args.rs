@@ -67,7 +67,7 @@ impl RunArgs {
     /// The task: the question, or the conversation read from `--messages`.
     pub(crate) fn task(&self) -> Result<Task, String> {
         let Some(path) = &self.messages else {
-            return Ok(self.setup.task(self.question.as_deref().unwrap_or_default()));
+            return self.setup.task(self.question.as_deref().unwrap_or_default());
         };
         let shown = path.display();
         let text = std::fs::read_to_string(path)
@@ -84,7 +84,7 @@ impl RunArgs {
             };
             format!("--messages {shown}{at}: {}", e.inner())
         })?;
-        Ok(self.setup.task_of(Task::conversation(messages)))
+        self.setup.task_of(Task::conversation(messages))
     }
 }
 
@@ -157,6 +157,9 @@ pub(crate) enum ExtractorName {
     Boxed,
     /// A multiple-choice letter A–E.
     Choice,
+    /// A JSON value (a fenced block, else the last object or array), voted on by value; with
+    /// --schema, checked against a JSON Schema.
+    Json,
 }
 
 /// Provider, strategy, sampling and budget settings shared by `run` and `eval`.
@@ -188,6 +191,9 @@ pub(crate) struct Setup {
     /// How answers are extracted.
     #[arg(long, value_enum, default_value = "auto")]
     pub(crate) extractor: ExtractorName,
+    /// With --extractor json: a JSON Schema file answers must fit (others are no answer).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) schema: Option<PathBuf>,
     /// Reasoning effort for reasoning models (OpenAI `reasoning_effort`).
     #[arg(long, value_parser = ["low", "medium", "high"])]
     pub(crate) reasoning_effort: Option<String>,
@@ -235,19 +241,33 @@ pub(crate) struct Setup {
 
 impl Setup {
     /// The task for `question`.
-    pub(crate) fn task(&self, question: &str) -> Task {
+    pub(crate) fn task(&self, question: &str) -> Result<Task, String> {
         self.task_of(Task::new(question))
     }
 
-    /// `task` with the extractor these flags name.
-    pub(crate) fn task_of(&self, task: Task) -> Task {
+    /// `task` with the extractor these flags name (reading `--schema`).
+    pub(crate) fn task_of(&self, task: Task) -> Result<Task, String> {
+        let schema = match (&self.schema, self.extractor) {
+            (None, _) => None,
+            (Some(path), ExtractorName::Json) => {
+                let shown = path.display();
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("--schema {shown}: cannot read it: {e}"))?;
+                Some(
+                    serde_json::from_str(&text)
+                        .map_err(|e| format!("--schema {shown}: not JSON: {e}"))?,
+                )
+            }
+            (Some(_), _) => return Err("--schema needs --extractor json".to_owned()),
+        };
         let extractor = match self.extractor {
             ExtractorName::Auto => Extractor::Auto,
             ExtractorName::Number => Extractor::number(),
             ExtractorName::Boxed => Extractor::Boxed,
             ExtractorName::Choice => Extractor::Choice { letters: "ABCDE".into() },
+            ExtractorName::Json => Extractor::Json { schema },
         };
-        task.extractor(extractor)
+        Ok(task.extractor(extractor))
     }
 
     /// The run's budget.

@@ -148,7 +148,7 @@ async fn evaluate<M: Model>(
     let started = Instant::now();
     for (index, problem) in problems.iter().enumerate() {
         let mut runner = Runner::new(model).budget(args.setup.budget());
-        let mut task = args.setup.task(&problem.question);
+        let mut task = args.setup.task(&problem.question)?;
         if let Gold::Game24(puzzle) = &problem.gold {
             let checker = *puzzle;
             runner = runner.verifier(move |_: &str, node: &thinkscale_engine::state::Node| {
