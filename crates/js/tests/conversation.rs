@@ -8,25 +8,15 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use js_sys::{Array, Function, Object, Promise, Reflect};
+use js_sys::{Array, Object, Reflect};
 use thinkscale_js::Engine;
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
+mod support;
+use support::{get, js, settle, string};
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn get(value: &JsValue, key: &str) -> JsValue {
-    Reflect::get(value, &key.into()).unwrap()
-}
-
-fn string(value: &JsValue, key: &str) -> String {
-    get(value, key).as_string().unwrap_or_default()
-}
-
-fn js(expression: &str) -> JsValue {
-    Function::new_no_args(&format!("return ({expression});")).call0(&JsValue::NULL).unwrap()
-}
 
 /// An engine whose model answers "Tokyo" and keeps the messages of its last request in
 /// `globalThis.lastMessages`.
@@ -38,10 +28,6 @@ fn recording_engine() -> Engine {
     let options = Object::new();
     Reflect::set(&options, &"provider".into(), &provider).unwrap();
     Engine::new(options.into(), None).unwrap()
-}
-
-async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
-    JsFuture::from(promise).await
 }
 
 const FOLLOW_UP: &str = r#"[

@@ -14,23 +14,12 @@
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use thinkscale_js::{Engine, export_trace, import_trace, replay_trace};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
+mod support;
+use support::{get, js, settle, string};
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn get(value: &JsValue, key: &str) -> JsValue {
-    Reflect::get(value, &key.into()).unwrap()
-}
-
-fn string(value: &JsValue, key: &str) -> String {
-    get(value, key).as_string().unwrap_or_default()
-}
-
-/// Evaluates a JS expression (test fixtures are easiest to write in JS).
-fn js(expression: &str) -> JsValue {
-    Function::new_no_args(&format!("return ({expression});")).call0(&JsValue::NULL).unwrap()
-}
 
 /// An engine whose model answers every sample with `text`, streaming it word by word.
 fn engine_answering(text: &str) -> Engine {
@@ -49,10 +38,6 @@ fn engine_answering(text: &str) -> Engine {
     let options = Object::new();
     Reflect::set(&options, &"provider".into(), &provider).unwrap();
     Engine::new(options.into(), None).unwrap()
-}
-
-async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
-    JsFuture::from(promise).await
 }
 
 #[wasm_bindgen_test]

@@ -122,16 +122,25 @@ impl Strategy for SelfConsistency {
     }
 
     async fn execute<M: Model>(&self, run: &mut Run<'_, M>) -> Verdict {
+        let mut counting = self.sample(run).await;
+        counting.verdict(run.state())
+    }
+}
+
+impl SelfConsistency {
+    /// Samples the chains of thought, recording the vote (or clusters) as each one finishes, and
+    /// returns the counting, ready for the verdict. Universal self-consistency samples the same
+    /// way before its selector reads the replies.
+    pub(crate) async fn sample<M: Model>(&self, run: &mut Run<'_, M>) -> Counting {
         let weighting = self.weighting;
         let messages =
             reasoning_messages(run.task(), &self.prompting, weighting == Weighting::Confidence);
-        let capabilities = run.capabilities();
         let plans = sample_plans(
             &messages,
             &self.sampling,
             VOTING_TEMPERATURE,
             0..self.samples,
-            capabilities.max_n,
+            run.capabilities().max_n,
             weighting == Weighting::MeanLogprob,
         );
         let mut counting =
@@ -143,6 +152,6 @@ impl Strategy for SelfConsistency {
             Step::Continue
         })
         .await;
-        counting.verdict(run.state())
+        counting
     }
 }

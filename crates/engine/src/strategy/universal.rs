@@ -9,16 +9,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::sampling::sample_plans;
-use super::self_consistency::{VOTING_TEMPERATURE, VotingSettings};
-use super::voting::{Counting, finished, verdict_of};
-use super::{Sampling, Strategy, ValidationContext};
+use super::self_consistency::VotingSettings;
+use super::voting::{finished, verdict_of};
+use super::{Sampling, SelfConsistency, Strategy, ValidationContext};
 use crate::answer::Answer;
 use crate::cluster::Aggregate;
 use crate::error::{Error, Result};
 use crate::event::{NodeId, NodeKind};
 use crate::model::{Message, Model, Request};
-use crate::prompt::{Prompting, reasoning_messages, render};
+use crate::prompt::{Prompting, render};
 use crate::run::{BranchPlan, Run, Step, Verdict};
 use crate::state::NodeStatus;
 use crate::vote::Weighting;
@@ -106,26 +105,17 @@ impl Strategy for UniversalSelfConsistency {
     }
 
     async fn execute<M: Model>(&self, run: &mut Run<'_, M>) -> Verdict {
-        let messages = reasoning_messages(run.task(), &self.prompting, false);
-        let plans = sample_plans(
-            &messages,
-            &self.sampling,
-            VOTING_TEMPERATURE,
-            0..self.samples,
-            run.capabilities().max_n,
-            false,
-        );
         // The samples' own vote (or clusters) is shown as they finish, and decides if the
         // selector cannot.
-        let aggregate = Aggregate::Auto.for_extractor(&run.task().extractor);
-        let mut counting = Counting::new(Weighting::Uniform, aggregate);
-        run.drive(plans, self.concurrency as usize, |journal, id| {
-            if counting.counts(journal.state(), id) {
-                counting.record(journal);
-            }
-            Step::Continue
-        })
-        .await;
+        let sampler = SelfConsistency {
+            samples: self.samples,
+            concurrency: self.concurrency,
+            sampling: self.sampling.clone(),
+            prompting: self.prompting.clone(),
+            weighting: Weighting::Uniform,
+            aggregate: Aggregate::Auto,
+        };
+        let mut counting = sampler.sample(run).await;
         let fallback = verdict_of(counting.count(finished(run.state())));
         let candidates: Vec<NodeId> = finished(run.state()).map(|n| n.id).collect();
         if candidates.len() < 2 || run.is_stopped() {
