@@ -7,6 +7,9 @@
 //! character bigrams (the `strsim` crate) of the normalised statements: robust to case, spacing
 //! and small rewordings, and cheap enough for every pair.
 //!
+//! A caller can replace the similarity ([`Similarity`], `Runner::similarity`): embeddings'
+//! cosine, a cross-encoder, a rule of their own — for clusters by meaning rather than wording.
+//!
 //! Like the vote, clustering is a function of the *set* of samples, never of their arrival order:
 //! members are taken in node-id order, each joining the cluster it is most similar to on average
 //! (if that reaches the threshold) or starting its own.
@@ -14,6 +17,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::answer::Answer;
+use crate::compat::{MaybeSend, MaybeSync};
 use crate::node::NodeId;
 use crate::vote::Tally;
 
@@ -48,11 +52,15 @@ fn default_threshold() -> f64 {
 }
 
 impl Aggregate {
-    /// What this aggregate means for a task read by `extractor`: `auto` clusters only when no
-    /// extractor was named (a task that names one — numbers, letters, a regex — wants its vote).
+    /// What this aggregate means for a task read by `extractor`: `auto` decides between vote and
+    /// clusters only when no extractor was named, always clusters free-form replies, and votes
+    /// when an extractor was named (numbers, letters, a regex want their vote).
     pub fn for_extractor(self, extractor: &crate::Extractor) -> Self {
         match (self, extractor) {
             (Self::Auto, crate::Extractor::Auto) => Self::Auto,
+            (Self::Auto, crate::Extractor::FreeForm) => {
+                Self::Cluster { threshold: DEFAULT_THRESHOLD }
+            }
             (Self::Auto, _) => Self::Vote,
             (chosen, _) => chosen,
         }
@@ -178,6 +186,33 @@ pub fn cluster(
 fn label_of(text: &str) -> String {
     let line = text.trim().lines().next().unwrap_or_default().trim();
     Answer { text: line.to_owned(), key: String::new() }.bounded().text
+}
+
+/// How alike two statements are, in [0, 1] (1: the same). Symmetric. Values outside [0, 1] are
+/// clamped and a non-finite one counts as 0 — callers who must not accept such values (the JS
+/// bindings) check them before returning.
+pub trait Similarity: MaybeSend + MaybeSync {
+    /// The similarity of `a` and `b`.
+    fn similarity(&self, a: &str, b: &str) -> f64;
+}
+
+impl<F> Similarity for F
+where
+    F: Fn(&str, &str) -> f64 + MaybeSend + MaybeSync,
+{
+    fn similarity(&self, a: &str, b: &str) -> f64 {
+        self(a, b)
+    }
+}
+
+/// The similarity used unless the caller gives one: [`text_similarity`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextSimilarity;
+
+impl Similarity for TextSimilarity {
+    fn similarity(&self, a: &str, b: &str) -> f64 {
+        text_similarity(a, b)
+    }
 }
 
 /// The text similarity used unless the caller gives one: Sørensen–Dice over character bigrams of

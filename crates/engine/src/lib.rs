@@ -73,6 +73,7 @@ pub use cancel::CancelToken;
 pub use clock::Clock;
 #[cfg(not(target_arch = "wasm32"))]
 pub use clock::SystemClock;
+pub use cluster::Similarity;
 pub use error::{Error, Result};
 pub use event::{Event, EventKind, NodeId, NodeKind, Outcome, SettleRule, StopReason};
 pub use model::{Capabilities, Model, ModelError, ModelErrorKind, Request, Response};

@@ -8,6 +8,7 @@ use crate::answer::AnswerParser;
 use crate::budget::{Budget, Ledger};
 use crate::cancel::CancelToken;
 use crate::clock::Clock;
+use crate::cluster::{Similarity, TextSimilarity};
 use crate::error::{Error, Result};
 use crate::event::{EventKind, Outcome};
 use crate::model::Model;
@@ -53,6 +54,7 @@ pub struct Runner<M> {
     clock: Option<Arc<dyn Clock>>,
     cancel: CancelToken,
     verifier: Option<Arc<dyn Verifier>>,
+    similarity: Option<Arc<dyn Similarity>>,
 }
 
 impl<M> std::fmt::Debug for Runner<M> {
@@ -78,6 +80,7 @@ impl<M: Model> Runner<M> {
             clock,
             cancel: CancelToken::new(),
             verifier: None,
+            similarity: None,
         }
     }
     /// Sets the budget (default: unlimited).
@@ -111,6 +114,12 @@ impl<M: Model> Runner<M> {
     /// convention.
     pub fn verifier(mut self, verifier: impl Verifier + 'static) -> Self {
         self.verifier = Some(Arc::new(verifier));
+        self
+    }
+    /// Sets how alike two replies' statements are when samples are clustered (default: text
+    /// similarity, [`TextSimilarity`]) — an embedding's cosine, say, for clusters by meaning.
+    pub fn similarity(mut self, similarity: impl Similarity + 'static) -> Self {
+        self.similarity = Some(Arc::new(similarity));
         self
     }
     /// Each tier's price (one entry unless the model is a [`Cascade`](crate::model::Cascade)):
@@ -192,6 +201,7 @@ impl<M: Model> Runner<M> {
             parser,
             prices: prices.clone(),
             verifier: self.verifier.as_deref(),
+            similarity: self.similarity.as_deref().unwrap_or(&TextSimilarity),
             cancel: &self.cancel,
             ledger: Ledger::new(self.budget, prices),
             journal: Journal::new(sink, clock),

@@ -112,6 +112,10 @@ pub enum Extractor {
         #[cfg_attr(feature = "typescript", ts(type = "object", optional))]
         schema: Option<serde_json::Value>,
     },
+    /// No answer key at all: replies are free-form (prose, code, whole explanations), and a
+    /// voting run decides by clustering the replies themselves — or a selector reads them
+    /// (universal self-consistency). Asks for no answer format.
+    FreeForm,
 }
 
 fn yes() -> bool {
@@ -177,6 +181,7 @@ impl Extractor {
                 "Finish with a last line of the form \"The answer is: (<letter>)\"."
             }
             Self::Json { .. } => "Finish with the answer as JSON, in a ```json code block.",
+            Self::FreeForm => "",
         }
     }
 }
@@ -245,6 +250,7 @@ impl AnswerParser {
                 let key = value.to_string();
                 Some(Answer { text: key.clone(), key })
             }
+            Extractor::FreeForm => None,
         }
     }
 }

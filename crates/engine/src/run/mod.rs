@@ -20,6 +20,7 @@ pub use journal::Journal;
 use crate::answer::{Answer, AnswerParser};
 use crate::budget::Ledger;
 use crate::cancel::CancelToken;
+use crate::cluster::Similarity;
 use crate::compat::BoxFuture;
 use crate::event::{EventKind, NodeId, NodeKind, Outcome, StopReason};
 use crate::model::{Capabilities, Model};
@@ -60,6 +61,8 @@ pub struct Run<'r, M> {
     /// Each tier's price (index = the request's tier).
     pub(crate) prices: Vec<Option<Pricing>>,
     pub(crate) verifier: Option<&'r dyn Verifier>,
+    /// How alike two statements are, for clustering.
+    pub(crate) similarity: &'r dyn Similarity,
     pub(crate) cancel: &'r CancelToken,
     pub(crate) ledger: Ledger,
     pub(crate) journal: Journal<'r>,
@@ -96,6 +99,11 @@ impl<'r, M: Model> Run<'r, M> {
     /// The caller's verifier, if one was given.
     pub fn verifier(&self) -> Option<&'r dyn Verifier> {
         self.verifier
+    }
+    /// How alike two statements are when samples are clustered: the caller's similarity, or
+    /// text similarity.
+    pub fn similarity(&self) -> &'r dyn Similarity {
+        self.similarity
     }
     /// The run so far.
     pub fn state(&self) -> &RunState {

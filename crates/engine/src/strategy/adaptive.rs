@@ -95,8 +95,11 @@ impl Strategy for AdaptiveConsistency {
         let messages =
             reasoning_messages(run.task(), &self.prompting, weighting == Weighting::Confidence);
         let capabilities = run.capabilities();
-        let mut counting =
-            Counting::new(weighting, self.aggregate.for_extractor(&run.task().extractor));
+        let mut counting = Counting::new(
+            weighting,
+            self.aggregate.for_extractor(&run.task().extractor),
+            run.similarity(),
+        );
         let mut launched = 0;
         while launched < self.max_samples && !run.is_stopped() {
             let size = self.wave.min(self.max_samples - launched);

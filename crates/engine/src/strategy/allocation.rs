@@ -8,21 +8,25 @@
 //! model first, a remote one only on disagreement), or another strategy altogether. Every
 //! decision and its reason is a `decided` event, and the run's budget bounds all of it.
 //!
+//! Agreement is the leading answer's share — or, for free-form replies, the biggest cluster's
+//! ([`Aggregate`]), so open requests stop early when their replies agree too.
+//!
 //! [`Cascade`]: crate::model::Cascade
 
 use serde::{Deserialize, Serialize};
 
 use super::sampling::sample_plans;
 use super::self_consistency::VOTING_TEMPERATURE;
-use super::voting::answered;
+use super::voting::{Counted, Counting, verdict_of};
 use super::{Sampling, Strategy, StrategyConfig, ValidationContext};
+use crate::cluster::Aggregate;
 use crate::error::{Error, Result};
 use crate::event::{NodeKind, SettleRule, StopReason};
 use crate::model::{Effort, Model, Reasoning};
 use crate::prompt::{Prompting, reasoning_messages};
 use crate::run::{Run, Step, Verdict};
-use crate::state::{NodeStatus, RunState};
-use crate::vote::{Ballot, tally};
+use crate::state::{Node, NodeStatus, RunState};
+use crate::vote::Weighting;
 
 /// How difficulty is estimated from a wave of samples.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +92,9 @@ pub struct AdaptiveAllocation {
     pub prompting: Prompting,
     /// Most requests in flight. Default 4.
     pub concurrency: u32,
+    /// Vote on answers, or cluster free-form replies: what agreement is measured on. Default
+    /// `auto`.
+    pub aggregate: Aggregate,
 }
 
 impl Default for AdaptiveAllocation {
@@ -100,6 +107,7 @@ impl Default for AdaptiveAllocation {
             sampling: Sampling::default(),
             prompting: Prompting::default(),
             concurrency: 4,
+            aggregate: Aggregate::Auto,
         }
     }
 }
@@ -125,6 +133,7 @@ impl Strategy for AdaptiveAllocation {
             return Err(Error::config("adaptiveAllocation.easyBelow", "must be between 0 and 1"));
         }
         super::validate_concurrency("adaptiveAllocation.concurrency", self.concurrency)?;
+        self.aggregate.validate("adaptiveAllocation.aggregate")?;
         for (index, rung) in self.ladder.iter().enumerate() {
             let field = |name: &str| format!("adaptiveAllocation.ladder[{index}].{name}");
             match rung {
@@ -170,14 +179,17 @@ impl Strategy for AdaptiveAllocation {
     }
 
     async fn execute<M: Model>(&self, run: &mut Run<'_, M>) -> Verdict {
+        let aggregate = self.aggregate.for_extractor(&run.task().extractor);
+        let counting = &mut Counting::new(Weighting::Uniform, aggregate, run.similarity());
         let mut pool = Pool { tier: 0, reasoning: self.sampling.reasoning, first: 0 };
-        let mut launched = self.sample(run, pool, self.first_wave, 0).await;
+        let mut launched = self.sample(run, counting, pool, self.first_wave, 0).await;
         for rung in self.ladder.iter().map(Some).chain(std::iter::once(None)) {
             if run.is_stopped() {
                 break;
             }
-            let difficulty = self.difficulty(run.state(), pool);
-            let evidence = self.evidence(run.state(), pool);
+            let counted = counting.count(pool.finished(run.state()));
+            let difficulty = self.difficulty(run.state(), pool, &counted);
+            let evidence = self.evidence(run.state(), pool, &counted);
             if difficulty <= self.easy_below {
                 run.journal().decide(difficulty, "stop", format!("easy: {evidence}"));
                 let detail =
@@ -193,21 +205,21 @@ impl Strategy for AdaptiveAllocation {
             match rung {
                 Rung::MoreSamples { samples } => {
                     run.journal().decide(difficulty, format!("{samples} more samples"), reason);
-                    launched += self.sample(run, pool, *samples, launched).await;
+                    launched += self.sample(run, counting, pool, *samples, launched).await;
                 }
                 Rung::Effort { level, samples } => {
                     let action = format!("{samples} samples at {level:?} reasoning effort");
                     run.journal().decide(difficulty, action.to_lowercase(), reason);
                     let reasoning = Some(Reasoning::Effort { level: *level });
                     pool = Pool { reasoning, first: run.state().nodes.len(), ..pool };
-                    launched += self.sample(run, pool, *samples, launched).await;
+                    launched += self.sample(run, counting, pool, *samples, launched).await;
                 }
                 Rung::Model { tier, samples } => {
                     let id = run.tier_id(*tier).to_owned();
                     let action = format!("escalate to tier {tier} ({id}): {samples} samples");
                     run.journal().decide(difficulty, action, reason);
                     pool = Pool { tier: *tier, first: run.state().nodes.len(), ..pool };
-                    launched += self.sample(run, pool, *samples, launched).await;
+                    launched += self.sample(run, counting, pool, *samples, launched).await;
                 }
                 Rung::Strategy { strategy } => {
                     run.journal().decide(
@@ -222,7 +234,13 @@ impl Strategy for AdaptiveAllocation {
                 }
             }
         }
-        pool_verdict(run.state(), pool)
+        let votes = counting.count(pool.finished(run.state()));
+        if votes.tallies.is_empty() {
+            // The last pool has no answer: every sample decides.
+            let everyone = Pool { first: 0, ..pool };
+            return verdict_of(counting.count(everyone.finished(run.state())));
+        }
+        verdict_of(votes)
     }
 }
 
@@ -236,8 +254,13 @@ struct Pool {
 }
 
 impl Pool {
-    fn samples<'s>(&self, state: &'s RunState) -> impl Iterator<Item = &'s crate::state::Node> {
+    fn samples<'s>(&self, state: &'s RunState) -> impl Iterator<Item = &'s Node> + Clone {
         state.nodes.iter().skip(self.first).filter(|n| n.kind == NodeKind::Sample)
+    }
+
+    /// The pool's finished samples: what its vote counts.
+    fn finished<'s>(&self, state: &'s RunState) -> impl Iterator<Item = &'s Node> + Clone {
+        self.samples(state).filter(|n| n.status == NodeStatus::Done)
     }
 }
 
@@ -246,6 +269,7 @@ impl AdaptiveAllocation {
     async fn sample<M: Model>(
         &self,
         run: &mut Run<'_, M>,
+        counting: &mut Counting<'_>,
         pool: Pool,
         count: u32,
         launched: u32,
@@ -265,10 +289,13 @@ impl AdaptiveAllocation {
             plan.request.reasoning = pool.reasoning;
         }
         run.drive(plans, self.concurrency as usize, |journal, id| {
-            if answered(journal.state(), id) {
+            if counting.counts(journal.state(), id) {
                 // The vote shown is the pool's: the one that decides.
-                let tallies = pool_tally(journal.state(), pool);
-                journal.tally(&tallies);
+                let counted = counting.count(pool.finished(journal.state()));
+                if let Some(clusters) = &counted.clusters {
+                    journal.clusters(clusters);
+                }
+                journal.tally(&counted.tallies);
             }
             Step::Continue
         })
@@ -276,16 +303,15 @@ impl AdaptiveAllocation {
         count
     }
 
-    /// The pool's difficulty in [0, 1]; 1 when nothing finished.
-    fn difficulty(&self, state: &RunState, pool: Pool) -> f64 {
-        let finished: Vec<&crate::state::Node> =
-            pool.samples(state).filter(|n| n.status == NodeStatus::Done).collect();
+    /// The pool's difficulty in [0, 1] from its `counted` samples; 1 when nothing finished.
+    fn difficulty(&self, state: &RunState, pool: Pool, counted: &Counted) -> f64 {
+        let finished: Vec<&Node> = pool.finished(state).collect();
         if finished.is_empty() {
             return 1.0;
         }
         let share = match self.estimate {
             Estimate::Agreement => {
-                let leader = pool_tally(state, pool).first().map_or(0, |t| t.votes);
+                let leader = counted.tallies.first().map_or(0, |t| t.votes);
                 f64::from(leader) / finished.len() as f64
             }
             Estimate::Confidence => {
@@ -297,15 +323,18 @@ impl AdaptiveAllocation {
     }
 
     /// The evidence behind the estimate, in words.
-    fn evidence(&self, state: &RunState, pool: Pool) -> String {
-        let finished = pool.samples(state).filter(|n| n.status == NodeStatus::Done).count();
+    fn evidence(&self, state: &RunState, pool: Pool, counted: &Counted) -> String {
+        let finished = pool.finished(state).count();
         match self.estimate {
             Estimate::Agreement => {
-                let leader = pool_tally(state, pool).first().map_or(0, |t| t.votes);
-                format!("{leader} of {finished} samples agree")
+                let leader = counted.tallies.first().map_or(0, |t| t.votes);
+                match counted.clusters {
+                    Some(_) => format!("{leader} of {finished} replies alike"),
+                    None => format!("{leader} of {finished} samples agree"),
+                }
             }
             Estimate::Confidence => {
-                let difficulty = self.difficulty(state, pool);
+                let difficulty = self.difficulty(state, pool, counted);
                 format!(
                     "mean stated confidence {:.0}% over {finished} samples",
                     (1.0 - difficulty) * 100.0
@@ -313,21 +342,4 @@ impl AdaptiveAllocation {
             }
         }
     }
-}
-
-fn pool_tally(state: &RunState, pool: Pool) -> Vec<crate::vote::Tally> {
-    tally(
-        pool.samples(state).filter(|n| n.status == NodeStatus::Done).filter_map(|n| {
-            n.answer.as_ref().map(|answer| Ballot { node: n.id, answer, weight: 1.0 })
-        }),
-    )
-}
-
-/// The vote of the last pool; if it has no answer, the vote of every sample.
-fn pool_verdict(state: &RunState, pool: Pool) -> Verdict {
-    let everyone = Pool { first: 0, ..pool };
-    let votes = Some(pool_tally(state, pool))
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| pool_tally(state, everyone));
-    Verdict::of_vote(votes)
 }

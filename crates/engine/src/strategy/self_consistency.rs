@@ -131,7 +131,7 @@ impl SelfConsistency {
     /// Samples the chains of thought, recording the vote (or clusters) as each one finishes, and
     /// returns the counting, ready for the verdict. Universal self-consistency samples the same
     /// way before its selector reads the replies.
-    pub(crate) async fn sample<M: Model>(&self, run: &mut Run<'_, M>) -> Counting {
+    pub(crate) async fn sample<'r, M: Model>(&self, run: &mut Run<'r, M>) -> Counting<'r> {
         let weighting = self.weighting;
         let messages =
             reasoning_messages(run.task(), &self.prompting, weighting == Weighting::Confidence);
@@ -143,8 +143,11 @@ impl SelfConsistency {
             run.capabilities().max_n,
             weighting == Weighting::MeanLogprob,
         );
-        let mut counting =
-            Counting::new(weighting, self.aggregate.for_extractor(&run.task().extractor));
+        let mut counting = Counting::new(
+            weighting,
+            self.aggregate.for_extractor(&run.task().extractor),
+            run.similarity(),
+        );
         run.drive(plans, self.concurrency as usize, |journal, id| {
             if counting.counts(journal.state(), id) {
                 counting.record(journal);

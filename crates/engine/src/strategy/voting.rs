@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::cluster::{
-    Aggregate, Cluster, DEFAULT_THRESHOLD, Statement, cluster, statement_of, text_similarity,
+    Aggregate, Cluster, DEFAULT_THRESHOLD, Similarity, Statement, cluster, statement_of,
 };
 use crate::event::{NodeId, NodeKind};
 use crate::run::{Journal, Verdict};
@@ -63,18 +63,28 @@ pub(crate) struct Counted {
 
 /// Counts samples as an [`Aggregate`] says, remembering each pair's similarity so that counting
 /// again after every sample compares each pair once.
-#[derive(Debug)]
-pub(crate) struct Counting {
+pub(crate) struct Counting<'r> {
     weighting: Weighting,
     aggregate: Aggregate,
+    similarity: &'r dyn Similarity,
     /// Each pair's similarity, and whether whole replies (not answers) were compared.
     similarities: HashMap<(NodeId, NodeId, bool), f64>,
 }
 
-impl Counting {
-    /// Counting with this weighting and aggregate.
-    pub(crate) fn new(weighting: Weighting, aggregate: Aggregate) -> Self {
-        Self { weighting, aggregate, similarities: HashMap::new() }
+impl std::fmt::Debug for Counting<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Counting").field("aggregate", &self.aggregate).finish_non_exhaustive()
+    }
+}
+
+impl<'r> Counting<'r> {
+    /// Counting with this weighting and aggregate, clustering by `similarity`.
+    pub(crate) fn new(
+        weighting: Weighting,
+        aggregate: Aggregate,
+        similarity: &'r dyn Similarity,
+    ) -> Self {
+        Self { weighting, aggregate, similarity, similarities: HashMap::new() }
     }
 
     /// Counts `samples` (finished samples): votes, or clusters for free-form replies.
@@ -110,11 +120,12 @@ impl Counting {
             .collect();
         let text_of: HashMap<NodeId, &str> = statements.iter().map(|s| (s.node, s.text)).collect();
         let cache = &mut self.similarities;
+        let similarity = self.similarity;
         let clusters = cluster(&statements, threshold, |a, b| {
             let pair = if a <= b { (a, b, whole_replies) } else { (b, a, whole_replies) };
             *cache.entry(pair).or_insert_with(|| {
                 let text = |id| text_of.get(&id).copied().unwrap_or_default();
-                text_similarity(text(pair.0), text(pair.1))
+                similarity.similarity(text(pair.0), text(pair.1))
             })
         });
         let answer_of = |id: NodeId| {

@@ -82,6 +82,56 @@ fn adaptive_consistency_stops_once_a_cluster_is_settled() {
 }
 
 #[test]
+fn adaptive_allocation_measures_agreement_on_clusters() {
+    // Three alike haikus: the first wave agrees, so the run stops there.
+    let alike = ScriptedModel::cycling([HAIKUS[0], HAIKUS[2], HAIKUS[3]]);
+    let strategy = AdaptiveAllocation::default();
+    let ran = run(&alike, &strategy, &Task::new("Write a haiku about autumn."));
+    assert_eq!(alike.calls(), 3, "the first wave only");
+    assert_eq!(ran.state().decisions[0].reason, "easy: 3 of 3 replies alike");
+    assert!(ran.outcome.text.as_deref().unwrap().to_lowercase().starts_with("crimson leaves"));
+    assert!(ran.count("clustered") >= 1, "the view sees the clusters");
+
+    // One odd reply out of three: hard, so five more are sampled, and they join the clusters.
+    let mixed = ScriptedModel::cycling(HAIKUS);
+    let ran = run(&mixed, &strategy, &Task::new("Write a haiku about autumn."));
+    assert_eq!(mixed.calls(), 8);
+    assert_eq!(ran.state().decisions[0].reason, "hard: 2 of 3 replies alike");
+    assert_eq!(ran.outcome.votes[0].votes, 6, "{:?}", ran.outcome.votes);
+    assert!(ran.outcome.text.as_deref().unwrap().to_lowercase().starts_with("crimson leaves"));
+}
+
+/// Two sunsets worded alike, three poems about leaves worded apart.
+const POEMS: [&str; 5] = [
+    "Red sun sinking low / the sea is burning / evening comes",
+    "Leaves fall from the oak",
+    "Red sun sinking low / the sky is burning / evening comes",
+    "A maple lets go of its last leaf",
+    "Wind takes the yellow leaves away",
+];
+
+#[test]
+fn a_callers_similarity_decides_the_clusters() {
+    // By wording, the two sunsets are alike and win; by the caller's measure (what the poem is
+    // about), the three poems about leaves are one cluster and win instead.
+    let model = ScriptedModel::cycling(POEMS);
+    let strategy = SelfConsistency { samples: 5, ..Default::default() };
+    let task = Task::new("Write a haiku about autumn.").extractor(Extractor::FreeForm);
+    let by_wording = run(&model, &strategy, &task);
+    assert!(by_wording.outcome.text.as_deref().unwrap().starts_with("Red sun"));
+
+    let leafy =
+        |text: &str| text.to_lowercase().contains("leaf") || text.to_lowercase().contains("leaves");
+    let about_leaves = move |a: &str, b: &str| f64::from(u8::from(leafy(a) == leafy(b)));
+    let model = ScriptedModel::cycling(POEMS);
+    let runner = Runner::new(&model).similarity(about_leaves);
+    let by_meaning = run_with(&ManualClock::new(), runner, &strategy, &task);
+    let leader = by_meaning.outcome.text.as_deref().unwrap();
+    assert!(leafy(leader), "{leader}");
+    assert_eq!(by_meaning.outcome.votes[0].votes, 3);
+}
+
+#[test]
 fn bad_thresholds_are_refused_before_any_call() {
     let model = ScriptedModel::cycling(HAIKUS);
     let strategy =
@@ -122,4 +172,31 @@ fn answers_that_all_differ_are_clustered_as_whole_replies() {
     assert!(ran.count("clustered") >= 1, "no two answers agree: the replies are compared");
     assert_eq!(ran.outcome.votes[0].votes, 2, "{:?}", ran.outcome.votes);
     assert!(ran.outcome.text.as_deref().unwrap().starts_with("Crimson leaves"));
+}
+
+#[test]
+fn free_form_tasks_cluster_whole_replies_even_when_they_state_answers() {
+    // Two replies reason alike and land on 18; one says 18 after different reasoning; one says
+    // 20. A vote would count three 18s; free-form clusters compare the replies themselves.
+    let reasoning = "Janet has 16 eggs, eats 3 and bakes with 4, so 9 are sold at $2 each.";
+    let replies = [
+        format!("{reasoning}\nThe answer is: 18"),
+        "Totally different: 20 minus 2 gives 18 here.\nThe answer is: 18".to_owned(),
+        format!("{reasoning}\nThe answer is: 18"),
+        format!("{reasoning} Wait, 10 are sold.\nThe answer is: 20"),
+    ];
+    let model = ScriptedModel::cycling(replies.iter().map(String::as_str));
+    let strategy = SelfConsistency { samples: 4, ..Default::default() };
+    let task = Task::new("How much does Janet make?").extractor(Extractor::FreeForm);
+    let ran = run(&model, &strategy, &task);
+    assert!(ran.count("clustered") >= 1, "free-form replies are clustered");
+    let state = ran.state();
+    assert!(state.nodes.iter().all(|n| n.answer.is_none()), "no answer key is extracted");
+    let leader = &state.clusters[0];
+    assert_eq!(leader.members, [NodeId(0), NodeId(2), NodeId(3)], "{:?}", state.clusters);
+    assert!(ran.outcome.text.as_deref().unwrap().starts_with("Janet has 16 eggs"));
+    assert!(
+        !model.requests()[0].messages[0].content.contains("The answer is"),
+        "a free-form task asks for no answer format"
+    );
 }
