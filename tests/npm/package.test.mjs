@@ -53,6 +53,43 @@ test("the package resolves to its Node build, with types and the documented expo
   assert.match(types, /export type StrategyConfig = /);
 });
 
+test("free-form replies from the real server are clustered by the caller's embedding", async () => {
+  const engine = llamaCpp();
+  const embedded = [];
+  // A toy embedding (letter counts): what matters is that the engine asks for it and uses it.
+  const embed = (text) => {
+    embedded.push(text);
+    const vector = new Float64Array(26).fill(0.01);
+    for (const c of text.toLowerCase()) if (c >= "a" && c <= "z") vector[c.charCodeAt(0) - 97] += 1;
+    return vector;
+  };
+  const events = [];
+  const result = await engine.run("Write a haiku about autumn.", {
+    strategy: { kind: "selfConsistency", samples: 4, sampling: { maxTokens: 64, seed: 7 } },
+    extractor: { kind: "freeForm" },
+    embed,
+    onEvent: (event) => events.push(event),
+  });
+  const done = result.branches.filter((b) => b.status === "done");
+  assert.ok(done.length >= 2, "real replies finished");
+  assert.ok(embedded.length >= 2, "the embedding was asked for");
+  for (const text of embedded) {
+    assert.ok(done.some((b) => b.text.trim().endsWith(text.trim())), `embedded a real reply: ${text}`);
+  }
+  assert.equal(new Set(embedded).size, embedded.length, "each reply is embedded once");
+  assert.ok(events.some((e) => e.type === "clustered"), "the clusters are events");
+  assert.ok(done.some((b) => b.text === result.text), "a real reply is the answer");
+  // A similarity that fails stops the run with the finished replies kept.
+  const failed = await engine.run("Write a haiku about autumn.", {
+    strategy: { kind: "selfConsistency", samples: 4, sampling: { maxTokens: 64, seed: 7 } },
+    extractor: { kind: "freeForm" },
+    similarity: () => NaN,
+  }).then(() => null, (error) => error);
+  assert.equal(failed?.name, "CallbackError");
+  assert.match(failed.message, /similarity returned NaN/);
+  assert.ok(failed.result.branches.filter((b) => b.status === "done").length >= 2);
+});
+
 test("self-consistency runs against the real server: branches, votes, spend, events in order", async () => {
   const engine = llamaCpp();
   const events = [];

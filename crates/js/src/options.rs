@@ -59,6 +59,19 @@ pub struct RunOptions {
     #[serde(default, skip_deserializing)]
     #[cfg_attr(feature = "typegen", ts(type = "(event: RunEvent) => void", optional))]
     pub on_event: Option<()>,
+    /// How alike two replies' statements are, in [0, 1], when samples are clustered (free-form
+    /// answers): replaces text similarity, for clusters by meaning. Called synchronously; a
+    /// throw, a Promise or a value outside [0, 1] stops the run with a `CallbackError` (what
+    /// finished is kept in `error.result`).
+    #[serde(default, skip_deserializing)]
+    #[cfg_attr(feature = "typegen", ts(type = "(a: string, b: string) => number", optional))]
+    pub similarity: Option<()>,
+    /// A vector for a reply's statement (an embedding): replies are clustered by the cosine of
+    /// theirs, each text embedded once per run. Synchronous, like `similarity` (give one of
+    /// the two).
+    #[serde(default, skip_deserializing)]
+    #[cfg_attr(feature = "typegen", ts(type = "(text: string) => ArrayLike<number>", optional))]
+    pub embed: Option<()>,
 }
 
 /// The TypeScript type of `RunOptions.strategy`: any strategy config with its `kind` and any

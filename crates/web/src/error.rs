@@ -43,7 +43,9 @@ pub enum ErrorCode {
     Protocol,
     /// A model call failed otherwise.
     ModelFailed,
-    /// A callback of the caller's (`onEvent`) threw: the run stopped; `cause` is what it threw.
+    /// A callback of the caller's threw or answered wrongly (`onEvent` threw; `similarity` or
+    /// `embed` threw, returned a Promise or a value that is not a similarity): the run stopped,
+    /// `result` holds what finished, and `cause` is what `onEvent` threw.
     CallbackFailed,
 }
 

@@ -21,6 +21,7 @@ use thinkscale_web::{
     provider_model, to_js,
 };
 
+use super::similarity::{CallerSimilarity, JsSimilarity, thrown_message};
 use super::stream::{RunStream, StreamState};
 use crate::options::{EngineOptions, RunOptions, RunResult};
 
@@ -46,10 +47,20 @@ struct Prepared {
     budget: Budget,
     signal: Option<AbortSignal>,
     on_event: Option<Function>,
+    similarity: Option<CallerSimilarity>,
 }
 
-const RUN_OPTIONS: [&str; 7] =
-    ["strategy", "budget", "extractor", "system", "instruction", "signal", "onEvent"];
+const RUN_OPTIONS: [&str; 9] = [
+    "strategy",
+    "budget",
+    "extractor",
+    "system",
+    "instruction",
+    "signal",
+    "onEvent",
+    "similarity",
+    "embed",
+];
 const ENGINE_OPTIONS: [&str; 3] = ["provider", "budget", "pricing"];
 
 /// What to answer: a question (a string), a conversation (an array of `{ role, content }`
@@ -73,6 +84,15 @@ fn task_of(input: &JsValue) -> Result<Task, Failure> {
         "question",
         "must be a string, an array of { role, content } messages, or { messages }",
     ))
+}
+
+/// `object[key]` as a function, if it is set; anything else is refused naming `key`.
+fn function_option(object: &JsValue, key: &str) -> Result<Option<Function>, Failure> {
+    field(object, key)
+        .map(|value| {
+            value.dyn_into::<Function>().map_err(|_| Failure::config(key, "must be a function"))
+        })
+        .transpose()
 }
 
 /// `object[key]` read as `T`, if it is set; the failure names `key`.
@@ -141,14 +161,16 @@ impl Engine {
             ),
             None => None,
         };
-        let on_event = match field(&options, "onEvent") {
-            Some(callback) => Some(
-                callback
-                    .dyn_into::<Function>()
-                    .map_err(|_| Failure::config("onEvent", "must be a function"))?,
-            ),
-            None => None,
-        };
+        let on_event = function_option(&options, "onEvent")?;
+        let similarity =
+            match (function_option(&options, "similarity")?, function_option(&options, "embed")?) {
+                (Some(_), Some(_)) => {
+                    return Err(Failure::config("embed", "give `similarity` or `embed`, not both"));
+                }
+                (Some(pairwise), None) => Some(CallerSimilarity::Pairwise(pairwise)),
+                (None, Some(embed)) => Some(CallerSimilarity::Embed(embed)),
+                (None, None) => None,
+            };
         let parsed = RunOptions {
             strategy: optional(&options, "strategy")?,
             budget: optional(&options, "budget")?,
@@ -157,6 +179,8 @@ impl Engine {
             instruction: optional(&options, "instruction")?,
             signal: None,
             on_event: None,
+            similarity: None,
+            embed: None,
         };
         let strategy = parsed
             .strategy
@@ -173,6 +197,7 @@ impl Engine {
             budget: parsed.budget.unwrap_or(self.shared.budget),
             signal,
             on_event,
+            similarity,
         };
         self.runner(&prepared, CancelToken::new())
             .validate(&prepared.strategy, &prepared.task)
@@ -202,7 +227,15 @@ impl Engine {
         if prepared.signal.as_ref().is_some_and(AbortSignal::aborted) {
             return Err(abort_error(None));
         }
-        let runner = engine.runner(&prepared, cancel);
+        let similarity_failure = Rc::new(RefCell::new(None::<String>));
+        let mut runner = engine.runner(&prepared, cancel.clone());
+        if let Some(function) = prepared.similarity.clone() {
+            runner = runner.similarity(JsSimilarity::new(
+                function,
+                cancel,
+                Rc::clone(&similarity_failure),
+            ));
+        }
         let mut sink = JsSink {
             recording: RecordingSink::new(),
             on_event: prepared.on_event.clone(),
@@ -217,14 +250,17 @@ impl Engine {
         let result =
             RunResult::new(finished.outcome, finished.state.nodes, sink.recording.into_trace());
         let result_js = to_js(&result).map_err(|e| JsValue::from(js_sys::Error::new(&e)))?;
+        if let Some(said) = similarity_failure.borrow_mut().take() {
+            // The samples that finished are kept in `result`; nothing was counted with a bad
+            // similarity.
+            let failure =
+                Failure::new(ErrorCode::CallbackFailed, format!("{said}, so the run was stopped"));
+            return Err(failure_to_js(&failure, Some(&result_js)));
+        }
         if let Some(thrown) = thrown {
             // What the run did before the callback threw is kept (`result`); what it threw is
             // the `cause`.
-            let said = Reflect::get(&thrown, &"message".into())
-                .ok()
-                .and_then(|m| m.as_string())
-                .or_else(|| thrown.as_string())
-                .unwrap_or_else(|| "a non-Error value".to_owned());
+            let said = thrown_message(&thrown);
             let failure = Failure::new(
                 ErrorCode::CallbackFailed,
                 format!("onEvent threw, so the run was stopped: {said}"),
