@@ -42,6 +42,9 @@ pub enum AnswerKind {
     Auto,
     /// A number, compared exactly.
     Number,
+    /// Prose or code with no answer to extract: the replies themselves are clustered (or read
+    /// by universal self-consistency's selector).
+    FreeForm,
 }
 
 /// How a tree search goes.
@@ -97,8 +100,11 @@ impl Options for StrategyKind {
 }
 
 impl Options for AnswerKind {
-    const OPTIONS: &'static [(Self, &'static str, &'static str)] =
-        &[(Self::Auto, "auto", "anything (vote or cluster)"), (Self::Number, "number", "a number")];
+    const OPTIONS: &'static [(Self, &'static str, &'static str)] = &[
+        (Self::Auto, "auto", "anything (vote or cluster)"),
+        (Self::Number, "number", "a number"),
+        (Self::FreeForm, "freeForm", "free-form (cluster the replies)"),
+    ];
 }
 
 impl Options for SearchKind {
@@ -291,6 +297,7 @@ impl StrategySettings {
         match self.answer {
             AnswerKind::Number => Extractor::number(),
             AnswerKind::Auto => Extractor::Auto,
+            AnswerKind::FreeForm => Extractor::FreeForm,
         }
     }
 }
