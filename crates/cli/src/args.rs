@@ -104,6 +104,11 @@ pub(crate) struct EvalArgs {
     /// Write every run's trace (JSON lines, one trace per problem) to this file.
     #[arg(long)]
     pub(crate) traces: Option<PathBuf>,
+    /// Draw --n samples per problem once and judge them four ways: one sample, the extracted
+    /// answers' vote, clusters of the whole replies and universal self-consistency (the two
+    /// free-form methods never see an extracted answer). --strategy is not used.
+    #[arg(long, conflicts_with = "traces")]
+    pub(crate) compare_selection: bool,
     #[command(flatten)]
     pub(crate) setup: Setup,
 }
@@ -160,6 +165,9 @@ pub(crate) enum ExtractorName {
     /// A JSON value (a fenced block, else the last object or array), voted on by value; with
     /// --schema, checked against a JSON Schema.
     Json,
+    /// No answer key: the replies themselves are clustered (or, with --strategy usc, a selector
+    /// reads them).
+    FreeForm,
 }
 
 /// Provider, strategy, sampling and budget settings shared by `run` and `eval`.
@@ -266,6 +274,7 @@ impl Setup {
             ExtractorName::Boxed => Extractor::Boxed,
             ExtractorName::Choice => Extractor::Choice { letters: "ABCDE".into() },
             ExtractorName::Json => Extractor::Json { schema },
+            ExtractorName::FreeForm => Extractor::FreeForm,
         };
         Ok(task.extractor(extractor))
     }

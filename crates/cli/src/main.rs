@@ -8,8 +8,11 @@
 
 mod args;
 mod eval;
+mod programs;
 mod progress;
 mod provider;
+mod selection;
+mod shared_samples;
 mod strategies;
 
 use std::process::ExitCode;
