@@ -102,3 +102,27 @@ test("a follow-up continues the conversation against the real server", async (t)
   assert.equal(await page.locator(".conversation").count(), 0, "a new conversation starts empty");
   assert.deepEqual(problems, []);
 });
+
+test("universal self-consistency from the picker reads free-form replies from the real server and says what it chose", async (t) => {
+  const { page, problems } = await demo();
+  const base = process.env.THINKSCALE_MODEL_URL;
+  assert.ok(base, "THINKSCALE_MODEL_URL: a llama.cpp server (scripts/test starts one)");
+  await page.selectOption("#provider-kind", "openai");
+  await set(page, "#provider-url", base.replace(/\/$/, "") + "/v1");
+  await set(page, "#provider-model", "local");
+  await page.selectOption("#strategy-a-kind", "universalSelfConsistency");
+  await page.selectOption("#strategy-a-answer", "freeForm");
+  await set(page, "#strategy-a-samples", "3");
+  const answer = await ask(page, "Write a haiku about autumn.", 180_000);
+  const kinds = await page.locator(".branch").evaluateAll((all) => all.map((li) => [li.dataset.kind, li.dataset.status]));
+  assert.deepEqual(kinds.filter(([kind]) => kind === "sample").length, 3, JSON.stringify(kinds));
+  assert.deepEqual(kinds.filter(([kind]) => kind === "selector"), [["selector", "done"]], "one selector call, streamed to its end");
+  assert.ok(answer.length > 0 && answer !== "none", answer);
+  // What the selector chose, and why, is shown as text: a sample it named, or none (the
+  // clusters then decide) — never markup from the model.
+  const selection = (await page.locator(".selection").textContent()).trim();
+  assert.match(selection, /^The selector \(#3\) chose (#[0-2]|none): /);
+  assert.equal(await page.locator(".selection *").count(), 0, "the reason is text");
+  t.diagnostic(`${answer} | ${selection}`);
+  assert.deepEqual(problems, []);
+});

@@ -158,6 +158,15 @@ pub fn Verdict(
                             </p>
                             {reply.map(|text| view! { <blockquote class="final-reply">{text}</blockquote> })}
                             <p class="why">{agreement} " — " {stop_words(&outcome.stop)}</p>
+                            {live.selection.get().map(|selection| {
+                                let chosen = match selection.chosen {
+                                    Some(id) => format!("The selector ({}) chose {id}", selection.by),
+                                    None => format!("The selector ({}) chose none", selection.by),
+                                };
+                                view! {
+                                    <p class="selection">{chosen} ": " {selection.reason}</p>
+                                }
+                            })}
                         }
                     })
             }}

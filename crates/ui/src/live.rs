@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos::reactive::owner::WeakOwner;
 use thinkscale_engine::cluster::Cluster;
 use thinkscale_engine::event::{Event, NodeId, Outcome, StopReason};
-use thinkscale_engine::state::{Changed, Decision, Node, RunState};
+use thinkscale_engine::state::{Changed, Decision, Node, RunState, Selection};
 use thinkscale_engine::vote::Standing;
 use thinkscale_engine::{Budget, Spend, Trace};
 
@@ -46,6 +46,8 @@ pub struct LiveRun {
     /// The samples' clusters, heaviest first, when the run decides by clusters (free-form
     /// replies); `standings` are then the clusters.
     pub clusters: RwSignal<Vec<Cluster>>,
+    /// A selector's choice and its reason (universal self-consistency).
+    pub selection: RwSignal<Option<Selection>>,
     /// Spending so far.
     pub spend: RwSignal<Spend>,
     /// Milliseconds into the run of the latest event (the clock of the budget meter).
@@ -89,6 +91,7 @@ impl LiveRun {
             standings: RwSignal::new(Vec::new()),
             answers: RwSignal::new(0),
             clusters: RwSignal::new(Vec::new()),
+            selection: RwSignal::new(None),
             spend: RwSignal::new(Spend::default()),
             now_ms: RwSignal::new(0),
             early_stop: RwSignal::new(None),
@@ -114,6 +117,7 @@ impl LiveRun {
         self.standings.try_set(Vec::new());
         self.answers.try_set(0);
         self.clusters.try_set(Vec::new());
+        self.selection.try_set(None);
         self.spend.try_set(Spend::default());
         self.now_ms.try_set(0);
         self.early_stop.try_set(None);
@@ -188,6 +192,7 @@ impl LiveRun {
         set_if_changed(self.standings, &state.standings);
         set_if_changed(self.answers, &state.answers);
         set_if_changed(self.clusters, &state.clusters);
+        set_if_changed(self.selection, &state.selection);
         set_if_changed(self.early_stop, &state.early_stop);
         // Decisions only grow: compare their count, not their text.
         if self.decisions.try_with_untracked(Vec::len) != Some(state.decisions.len()) {
