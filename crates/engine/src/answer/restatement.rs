@@ -76,7 +76,8 @@ impl QuestionWords {
             _ => kept,
         };
         let joined = kept.join(" ");
-        let trimmed = joined.trim_matches(|c: char| ".,;:!".contains(c)).trim();
+        // What is left may have been quoted or emphasised inside the sentence ("… is "Au".").
+        let trimmed = joined.trim_matches(|c: char| "\"'`*_“”‘’.,;:!".contains(c)).trim();
         if trimmed.is_empty() { key.to_owned() } else { trimmed.to_owned() }
     }
 }

@@ -83,6 +83,17 @@ fn short_text_answers_share_a_key_whatever_their_phrasing() {
 }
 
 #[test]
+fn a_quoted_answer_inside_a_restatement_loses_its_quotes() {
+    // Seen with Qwen2.5 0.5B (crates/cli/data/short-answers.jsonl): three buckets for "Au".
+    let parser =
+        Extractor::Auto.compile().unwrap().for_question("What is the chemical symbol for gold?");
+    let key = |text: &str| parser.extract(text, FinishReason::Stop).map(|a| a.key);
+    for text in ["The chemical symbol for gold is \"Au\".", "Au", "The answer is: **Au**"] {
+        assert_eq!(key(text).as_deref(), Some("au"), "{text}");
+    }
+}
+
+#[test]
 fn multiple_choice_letters() {
     let choice = Extractor::Choice { letters: "ABCD".into() };
     assert_eq!(extract(&choice, "Thinking... The answer is (c).").as_deref(), Some("C"));
