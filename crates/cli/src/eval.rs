@@ -33,7 +33,8 @@ pub(crate) enum Gold {
     Game24(Game24),
     /// The chosen text's program must pass these hidden tests.
     Program(Box<Program>),
-    /// The chosen text must say one of these (whole words, any case): a short factual answer.
+    /// The chosen text's last line must say one of these (whole words, any case): a short
+    /// factual answer.
     Text(Vec<String>),
 }
 
@@ -49,7 +50,10 @@ impl Gold {
             Gold::Game24(puzzle) => puzzle.check_answer(text) == Verdict24::Solved,
             Gold::Program(program) => program.passes(text).await,
             Gold::Text(accepted) => {
-                let said = words(text);
+                // The reply's last line is its final word: a right name mentioned on the way
+                // to a wrong answer does not count.
+                let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default();
+                let said = words(last);
                 accepted.iter().any(|variant| said.contains(&words(variant)))
             }
         }
