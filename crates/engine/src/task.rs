@@ -192,6 +192,21 @@ mod tests {
         assert!(error(r#"{"question": "a", "messages": []}"#).contains("not both"));
         assert!(error(r#"{"extractor": {"kind": "auto"}}"#).contains("needs `messages`"));
         assert!(error(r#"{"messages": [{"role": "bot", "content": "x"}]}"#).contains("bot"));
+    }
+
+    #[test]
+    fn openai_text_parts_are_read_and_other_parts_refused() {
+        let error = |json| read(json).unwrap_err();
+        let parts = r#"{"messages": [{"role": "user", "content": [
+            {"type": "text", "text": "Look at this:"}, {"type": "text", "text": "What is 2 + 2?"}
+        ]}]}"#;
+        assert_eq!(read(parts).unwrap().question(), "Look at this:\nWhat is 2 + 2?");
+        let image = r#"{"messages": [{"role": "user", "content": [
+            {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}
+        ]}]}"#;
+        assert!(error(image).contains("only text content parts are supported, not `image_url`"));
+        assert!(error(r#"{"messages": [{"role": "user", "content": 7}]}"#)
+            .contains("expected a string or an array of { type: \"text\", text } parts"));
         let invalid = |task: Task| task.validate().unwrap_err().to_string();
         assert!(invalid(Task::conversation(vec![])).contains("task.messages"));
         let ends_with_answer =

@@ -41,8 +41,58 @@ impl Role {
 pub struct Message {
     /// Who wrote it.
     pub role: Role,
-    /// Its text.
+    /// Its text. Read from a string, or from OpenAI's content parts (`[{ "type": "text",
+    /// "text": … }, …]`, joined by newlines); parts that are not text (images, audio) are refused.
+    #[serde(deserialize_with = "content_text")]
     pub content: String,
+}
+
+/// A message's content: a string, or an array of text parts.
+fn content_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    struct Content;
+
+    // Other fields of a part (`cache_control`, say) are ignored; its type decides.
+    #[derive(Deserialize)]
+    struct Part {
+        #[serde(rename = "type")]
+        kind: String,
+        #[serde(default)]
+        text: Option<String>,
+    }
+
+    impl<'de> serde::de::Visitor<'de> for Content {
+        type Value = String;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string or an array of { type: \"text\", text } parts")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<String, E> {
+            Ok(text.to_owned())
+        }
+
+        fn visit_string<E: serde::de::Error>(self, text: String) -> Result<String, E> {
+            Ok(text)
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut parts: A) -> Result<String, A::Error> {
+            let mut texts = Vec::new();
+            while let Some(part) = parts.next_element::<Part>()? {
+                match (part.kind.as_str(), part.text) {
+                    ("text", Some(text)) => texts.push(text),
+                    ("text", None) => return Err(serde::de::Error::missing_field("text")),
+                    (kind, _) => {
+                        return Err(serde::de::Error::custom(format!(
+                            "only text content parts are supported, not `{kind}`"
+                        )));
+                    }
+                }
+            }
+            Ok(texts.join("\n"))
+        }
+    }
+
+    deserializer.deserialize_any(Content)
 }
 
 impl Message {
