@@ -35,6 +35,9 @@ pub enum Aggregate {
     Auto,
     /// Vote on extracted answers only; samples without one do not count.
     Vote,
+    /// JSON answers: vote on each top-level field by itself; the answer is the object of every
+    /// field's winner. Answers that are not objects are voted on whole.
+    Fields,
     /// Always cluster the samples' statements.
     Cluster {
         /// The similarity in [0, 1] at which a sample joins a cluster. Default 0.6.

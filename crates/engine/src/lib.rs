@@ -49,6 +49,7 @@ pub mod cluster;
 pub mod compat;
 mod error;
 pub mod event;
+mod field_vote;
 pub mod model;
 pub mod node;
 pub mod pricing;

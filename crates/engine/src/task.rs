@@ -205,8 +205,10 @@ mod tests {
             {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}
         ]}]}"#;
         assert!(error(image).contains("only text content parts are supported, not `image_url`"));
-        assert!(error(r#"{"messages": [{"role": "user", "content": 7}]}"#)
-            .contains("expected a string or an array of { type: \"text\", text } parts"));
+        assert!(
+            error(r#"{"messages": [{"role": "user", "content": 7}]}"#)
+                .contains("expected a string or an array of { type: \"text\", text } parts")
+        );
         let invalid = |task: Task| task.validate().unwrap_err().to_string();
         assert!(invalid(Task::conversation(vec![])).contains("task.messages"));
         let ends_with_answer =

@@ -26,6 +26,26 @@ fn vote_of<'s>(samples: impl Iterator<Item = &'s Node>, weighting: Weighting) ->
     }))
 }
 
+/// The field-by-field vote first (when the answers are JSON objects), then the whole values.
+fn fields_of<'s>(
+    samples: impl Iterator<Item = &'s Node> + Clone,
+    weighting: Weighting,
+) -> Vec<Tally> {
+    let whole = vote_of(samples.clone(), weighting);
+    let ballots: Vec<Ballot<'_>> = samples
+        .filter_map(|n| {
+            n.answer.as_ref().map(|answer| Ballot {
+                node: n.id,
+                answer,
+                weight: weighting.weight(n.mean_logprob, n.confidence),
+            })
+        })
+        .collect();
+    let Some(composite) = crate::field_vote::field_vote(&ballots) else { return whole };
+    let key = composite.answer.key.clone();
+    std::iter::once(composite).chain(whole.into_iter().filter(|t| t.answer.key != key)).collect()
+}
+
 /// The run's finished samples.
 pub(crate) fn finished(state: &RunState) -> impl Iterator<Item = &Node> + Clone {
     state.nodes.iter().filter(|n| n.kind == NodeKind::Sample && n.status == NodeStatus::Done)
@@ -95,6 +115,9 @@ impl<'r> Counting<'r> {
         let (threshold, whole_replies) = match self.aggregate {
             Aggregate::Vote => {
                 return Counted { tallies: vote_of(samples, self.weighting), clusters: None };
+            }
+            Aggregate::Fields => {
+                return Counted { tallies: fields_of(samples, self.weighting), clusters: None };
             }
             Aggregate::Cluster { threshold } => (threshold, false),
             Aggregate::Auto => {

@@ -160,6 +160,32 @@ fn json_answers_vote_whatever_their_key_order() {
 }
 
 #[test]
+fn json_answers_vote_field_by_field_when_asked() {
+    // No two samples agree on the whole object; each field has a clear majority.
+    let model = ScriptedModel::cycling([
+        "```json\n{\"city\": \"Paris\", \"year\": 1889}\n```",
+        "```json\n{\"year\": 1890, \"city\": \"Paris\", \"tower\": true}\n```",
+        "```json\n{\"city\": \"Lyon\", \"year\": 1889, \"tower\": true}\n```",
+    ]);
+    let task = Task::new("Where and when?").extractor(Extractor::Json { schema: None });
+    let whole = SelfConsistency { samples: 3, ..Default::default() };
+    let ran = run(&model, &whole, &task);
+    assert_eq!(ran.outcome.votes[0].votes, 1, "whole values all differ");
+
+    let by_field = SelfConsistency { samples: 3, aggregate: Aggregate::Fields, ..whole };
+    let model = ScriptedModel::cycling([
+        "```json\n{\"city\": \"Paris\", \"year\": 1889}\n```",
+        "```json\n{\"year\": 1890, \"city\": \"Paris\", \"tower\": true}\n```",
+        "```json\n{\"city\": \"Lyon\", \"year\": 1889, \"tower\": true}\n```",
+    ]);
+    let ran = run(&model, &by_field, &task);
+    assert_eq!(ran.answer(), Some(r#"{"city":"Paris","tower":true,"year":1889}"#));
+    assert_eq!(ran.outcome.votes[0].votes, 2, "every field has two votes");
+    assert_eq!(ran.outcome.votes.len(), 4, "then the whole values, each with one");
+    assert!(ran.outcome.text.as_deref().unwrap().contains("Paris"), "a best-agreeing reply");
+}
+
+#[test]
 fn answers_that_all_differ_are_clustered_as_whole_replies() {
     // An open request whose replies each end with an "answer" line that is a different fragment.
     let model = ScriptedModel::cycling([
