@@ -34,6 +34,13 @@ pub(crate) const PROGRAM_INSTRUCTION: &str =
 const TIME_LIMIT: Duration = Duration::from_secs(10);
 
 impl Program {
+    /// Whether this is one of HumanEval's problems 120–163, which this project keeps for
+    /// independent checks and never evaluates on.
+    pub(crate) fn held_out(&self) -> bool {
+        let number = self.task_id.strip_prefix("HumanEval/").and_then(|n| n.parse::<u32>().ok());
+        number.is_some_and(|n| n >= 120)
+    }
+
     /// The question sent to the model.
     pub(crate) fn question(&self) -> String {
         format!("Complete this Python function.\n\n```python\n{}```", self.prompt)
@@ -127,5 +134,14 @@ mod tests {
         let endless = "def add(a, b):\n    while True: pass\n\nadd(1, 2)\n";
         assert_eq!(run_python(endless, Duration::from_millis(500)).await, Some(false));
         assert!(!problem.passes("I cannot do that.").await);
+    }
+
+    #[test]
+    fn problems_120_on_are_held_out() {
+        let numbered = |id: &str| Program { task_id: id.into(), ..add() };
+        assert!(!numbered("HumanEval/0").held_out());
+        assert!(!numbered("HumanEval/119").held_out());
+        assert!(numbered("HumanEval/120").held_out());
+        assert!(numbered("HumanEval/163").held_out());
     }
 }
