@@ -8,6 +8,7 @@
 
 mod args;
 mod eval;
+mod problems;
 mod programs;
 mod progress;
 mod provider;

@@ -16,7 +16,7 @@ use thinkscale_engine::strategy::{Sampling, SelfConsistency, UniversalSelfConsis
 use thinkscale_engine::{NodeKind, Outcome};
 
 use crate::args::EvalArgs;
-use crate::eval::{Gold, Problem};
+use crate::problems::{Gold, Problem};
 use crate::shared_samples::SharedSamples;
 
 /// The methods compared, in table order.

@@ -2,6 +2,7 @@
 //! functions. The models, clock and errors they run on are `thinkscale-web`'s.
 
 mod engine;
+mod read;
 mod similarity;
 mod stream;
 mod trace;
