@@ -108,6 +108,10 @@ fn multiple_choice_letters() {
 fn caller_regex_uses_first_group_of_last_match() {
     let regex = Extractor::Regex { pattern: r"RESULT=(\w+)".into() };
     assert_eq!(extract(&regex, "RESULT=1 then RESULT=0042").as_deref(), Some("42"));
+    let long = Extractor::Regex { pattern: "a".repeat(MAX_PATTERN_CHARS + 1) };
+    let error = long.compile().unwrap_err().to_string();
+    assert!(error.contains("task.extractor.pattern") && error.contains("256"), "{error}");
+    assert!(Extractor::Regex { pattern: "a".repeat(MAX_PATTERN_CHARS) }.compile().is_ok());
     let whole = Extractor::Regex { pattern: r"[A-Z]{3}".into() };
     assert_eq!(extract(&whole, "codes: ABC, XYZ").as_deref(), Some("xyz"));
     let bad = Extractor::Regex { pattern: "(unclosed".into() };
