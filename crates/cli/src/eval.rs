@@ -97,9 +97,11 @@ async fn evaluate<M: Model>(
             .run(&strategy_for(&strategy, &problem.gold), &task, &mut recording)
             .await
             .map_err(|e| format!("problem {}: {e}", index + 1))?;
+        let free_form = task.extractor == Extractor::FreeForm;
         let right = match (&problem.gold, &outcome.answer, outcome.text.as_deref()) {
-            // A number is right when the voted answer is: the key the vote counted.
-            (Gold::Number(gold), Some(answer), _) => Extractor::number()
+            // A number is right when the voted answer is: the key the vote counted (free-form
+            // runs have no such key: their chosen reply is read, below).
+            (Gold::Number(gold), Some(answer), _) if !free_form => Extractor::number()
                 .compile()
                 .ok()
                 .and_then(|number| number.extract(&format!("#### {gold}"), FinishReason::Stop))
