@@ -21,6 +21,13 @@ after(async () => { await browser?.close(); await server?.close(); });
 
 const demo = () => openPage(browser, server);
 
+/** Points the page at the llama.cpp server at `base` (OpenAI-compatible, model "local"). */
+async function useServer(page, base) {
+  await page.selectOption("#provider-kind", "openai");
+  await set(page, "#provider-url", base.replace(/\/$/, "") + "/v1");
+  await set(page, "#provider-model", "local");
+}
+
 /** Asks `question` with whatever the page is set to and waits for the run to end. */
 async function ask(page, question, timeout) {
   await page.fill("textarea", question);
@@ -56,9 +63,7 @@ test("a follow-up continues the conversation against the real server", async (t)
   // the whole conversation, the first answer as the assistant's turn, to the server.
   const base = process.env.THINKSCALE_QWEN_URL;
   assert.ok(base, "THINKSCALE_QWEN_URL: a llama.cpp server with Qwen2.5 0.5B (scripts/test starts one)");
-  await page.selectOption("#provider-kind", "openai");
-  await set(page, "#provider-url", base.replace(/\/$/, "") + "/v1");
-  await set(page, "#provider-model", "local");
+  await useServer(page, base);
   await set(page, "#strategy-a-samples", "4");
   const sent = [];
   page.on("request", (request) => {
@@ -107,9 +112,7 @@ test("universal self-consistency from the picker reads free-form replies from th
   const { page, problems } = await demo();
   const base = process.env.THINKSCALE_MODEL_URL;
   assert.ok(base, "THINKSCALE_MODEL_URL: a llama.cpp server (scripts/test starts one)");
-  await page.selectOption("#provider-kind", "openai");
-  await set(page, "#provider-url", base.replace(/\/$/, "") + "/v1");
-  await set(page, "#provider-model", "local");
+  await useServer(page, base);
   await page.selectOption("#strategy-a-kind", "universalSelfConsistency");
   await page.selectOption("#strategy-a-answer", "freeForm");
   await set(page, "#strategy-a-samples", "3");

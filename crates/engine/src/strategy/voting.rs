@@ -17,13 +17,21 @@ pub(crate) fn current_tally(state: &RunState, weighting: Weighting) -> Vec<Tally
 }
 
 fn vote_of<'s>(samples: impl Iterator<Item = &'s Node>, weighting: Weighting) -> Vec<Tally> {
-    tally(samples.filter_map(|n| {
+    tally(ballots_of(samples, weighting))
+}
+
+/// A ballot for every sample that gave an answer.
+fn ballots_of<'s>(
+    samples: impl Iterator<Item = &'s Node>,
+    weighting: Weighting,
+) -> impl Iterator<Item = Ballot<'s>> {
+    samples.filter_map(move |n| {
         n.answer.as_ref().map(|answer| Ballot {
             node: n.id,
             answer,
             weight: weighting.weight(n.mean_logprob, n.confidence),
         })
-    }))
+    })
 }
 
 /// The field-by-field vote first (when the answers are JSON objects), then the whole values.
@@ -32,15 +40,7 @@ fn fields_of<'s>(
     weighting: Weighting,
 ) -> Vec<Tally> {
     let whole = vote_of(samples.clone(), weighting);
-    let ballots: Vec<Ballot<'_>> = samples
-        .filter_map(|n| {
-            n.answer.as_ref().map(|answer| Ballot {
-                node: n.id,
-                answer,
-                weight: weighting.weight(n.mean_logprob, n.confidence),
-            })
-        })
-        .collect();
+    let ballots: Vec<Ballot<'_>> = ballots_of(samples, weighting).collect();
     let Some(composite) = crate::field_vote::field_vote(&ballots) else { return whole };
     let key = composite.answer.key.clone();
     std::iter::once(composite).chain(whole.into_iter().filter(|t| t.answer.key != key)).collect()
