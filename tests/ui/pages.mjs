@@ -18,6 +18,15 @@ export async function set(page, selector, value) {
   await page.dispatchEvent(selector, "change");
 }
 
-/** Resolves when the status line says the run (or replay) is done. */
+/**
+ * Resolves when the status line says the run (or replay) is done and the tree shows every branch
+ * (it reveals a few rows per frame, and says `aria-busy` until they are all there).
+ */
 export const finished = (page, timeout = 240_000) =>
-  page.waitForFunction(() => document.querySelector(".status-line")?.textContent.startsWith("Done"), null, { timeout });
+  page.waitForFunction(
+    () =>
+      document.querySelector(".status-line")?.textContent.startsWith("Done") &&
+      !document.querySelector("ol.tree[aria-busy=true]"),
+    null,
+    { timeout },
+  );

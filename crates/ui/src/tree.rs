@@ -152,8 +152,11 @@ pub fn ReasoningTree(
             })
         })
     };
+    // Busy while rows are still being revealed: assistive tech (and the tests) know the list is
+    // not complete yet even when the run's status already says it is done.
+    let revealing = move || shown.get() < live.branches.with(Vec::len);
     view! {
-        <ol class="tree" aria-label="Reasoning branches">
+        <ol class="tree" aria-label="Reasoning branches" aria-busy=move || revealing().to_string()>
             <For each=rows key=|branch| (branch.epoch, branch.id) children=move |branch| view! { <BranchRow branch winner/> }/>
         </ol>
     }
