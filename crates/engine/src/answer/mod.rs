@@ -266,12 +266,13 @@ impl AnswerParser {
     }
 }
 
-/// A reply that is one short line without digits ("The capital of Australia is Canberra."):
-/// the answer itself. A line with a number is left to the last-number rule.
+/// A reply that is one short line without a number ("The capital of Australia is Canberra.",
+/// "The chemical formula of water is H2O."): the answer itself. A line with a number is left to
+/// the last-number rule.
 fn short_reply(text: &str) -> Option<&str> {
     let line = text.trim();
     let one_line = !line.contains('\n');
-    let plain = !line.chars().any(|c| c.is_ascii_digit());
+    let plain = number::last_number(line).is_none();
     (one_line && plain && !line.is_empty() && line.len() <= SHORT_REPLY_BYTES).then_some(line)
 }
 
@@ -306,6 +307,7 @@ fn generic(segment: &str, question: &QuestionWords) -> Option<Answer> {
         }
     }
     let key = question.strip(&text::normalize_text(shown));
+    let key = number::number_word_key(&key).unwrap_or(key);
     (!key.is_empty()).then(|| Answer { text: shown.to_owned(), key })
 }
 

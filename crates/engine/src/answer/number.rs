@@ -174,6 +174,37 @@ fn gcd(mut a: i128, mut b: i128) -> i128 {
     a
 }
 
+/// Number words a short answer may be written in ("eight", "twenty"), in order from zero.
+const NUMBER_WORDS: [&str; 21] = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+];
+
+/// The canonical key of an answer that is one number word ("eight" votes with "8"); larger
+/// numbers are written in digits by every model this was tried with.
+pub(crate) fn number_word_key(word: &str) -> Option<String> {
+    NUMBER_WORDS.iter().position(|w| *w == word).map(|n| n.to_string())
+}
+
 /// `num/den` as an integer, a terminating decimal, or a reduced fraction.
 pub(crate) fn format_rational(num: i128, den: i128) -> String {
     if den == 1 {

@@ -1,12 +1,23 @@
 //! Short text answers vote as text: "Canberra", "The capital of Australia is Canberra." and
-//! "canberra." must share a key. Models restate the question around their answer, so a text key
-//! drops the part of a "X is Y" statement that only repeats the question.
+//! "canberra." must share a key. Models wrap their answer in the question's own words, so a text
+//! key keeps only what the statement adds to the question.
 //!
-//! The rule is deliberately narrow, so it never merges different answers: the statement is split
-//! at its first copula (`is`, `are`, `was`, `were`, `equals`), and one side is dropped only when
-//! every word of it is a word of the question or a filler word ("the", "so", "it"), and the other
-//! side is not. "Canberra is the capital" keeps "canberra"; "Sydney is bigger than Canberra"
-//! keeps everything, since neither side only repeats the question.
+//! The rules are deliberately narrow, so they never merge different answers; each one only ever
+//! removes words of the question, filler words and the grammar that joins them:
+//! - **"X is Y"**: split at the first copula (`is`, `are`, `was`, `were`, `equals`); one side is
+//!   dropped when every word of it is a word of the question or a filler word ("the", "so",
+//!   "it"), and the other side is not. "Canberra is the capital" keeps "canberra"; "Sydney is
+//!   bigger than Canberra" keeps everything, since neither side only repeats the question.
+//! - **A passive's verb**: "[Kenya is] located in Africa", "[it was] written by Shakespeare"
+//!   keep what follows the participle and its preposition.
+//! - **The question's words at either end**: "Apple makes the iPhone" (asked "Which company makes
+//!   the iPhone?") keeps "apple", "plants absorb carbon dioxide from the air" keeps "carbon
+//!   dioxide" — only while a word the question does not hold is left.
+//! - **An aside**: a closing parenthesis ("carbon dioxide (CO2)") or a clause after a comma that
+//!   starts with "which", "who" or a participle ("Mount Everest, located in Nepal").
+//!
+//! The measure of these rules is `crates/cli/data/short-answers.jsonl` (README, "Short text
+//! answers vote as text").
 
 use std::collections::BTreeSet;
 
@@ -35,51 +46,166 @@ const FILLER: [&str; 18] = [
 /// The copulas a restatement is split at.
 const COPULAS: [&str; 6] = ["is", "are", "was", "were", "equals", "="];
 
+/// Prepositions that follow a passive's participle ("located in", "written by").
+const PREPOSITIONS: [&str; 12] =
+    ["by", "in", "on", "at", "from", "as", "to", "for", "near", "with", "into", "under"];
+
+/// Participles that do not end in "-ed" or "-en".
+const IRREGULAR_PARTICIPLES: [&str; 14] = [
+    "known", "made", "found", "built", "held", "led", "sung", "drawn", "born", "shown", "grown",
+    "sold", "told", "worn",
+];
+
+/// Auxiliary verbs: "a spider has four legs" only restates "How many legs does a spider have?".
+const AUXILIARIES: [&str; 9] = ["has", "have", "had", "does", "do", "did", "can", "will", "there"];
+
+/// Words that open a clause about the answer after a comma ("Mount Everest, which is …").
+const CLAUSE_OPENERS: [&str; 4] = ["which", "who", "whose", "where"];
+
 /// The words of a question, lowercase, as restatements are compared with them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct QuestionWords(BTreeSet<String>);
+pub(crate) struct QuestionWords {
+    words: BTreeSet<String>,
+    /// The same words without a plural or tense ending: "absorbed" restates "absorb".
+    stems: BTreeSet<String>,
+}
 
 impl QuestionWords {
     /// The words of `question`.
     pub(crate) fn of(question: &str) -> Self {
-        Self(words(&question.to_lowercase()).map(str::to_owned).collect())
+        let words: BTreeSet<String> = words(&question.to_lowercase()).map(str::to_owned).collect();
+        let stems = words.iter().map(|w| stem(w).to_owned()).collect();
+        Self { words, stems }
     }
 
+    /// Whether every word of `side` is the question's own or filler (exactly: the copula rule
+    /// must not take "walked" for a restatement of "walk").
     fn covers(&self, side: &[&str]) -> bool {
-        !side.is_empty() && side.iter().all(|w| FILLER.contains(w) || self.0.contains(*w))
+        !side.is_empty() && side.iter().all(|w| FILLER.contains(w) || self.words.contains(*w))
     }
 
-    /// `key` (a normalised text answer: lowercase, single spaces) without the side of its
-    /// "X is Y" statement that only restates the question, and without a leading "it's".
+    /// Whether `word` only repeats the question at the end of an answer: its own word, or the
+    /// same word with another ending, filler, a copula or an auxiliary.
+    fn repeats(&self, word: &str) -> bool {
+        FILLER.contains(&word)
+            || COPULAS.contains(&word)
+            || AUXILIARIES.contains(&word)
+            || self.words.contains(word)
+            || self.stems.contains(stem(word))
+    }
+
+    /// `key` (a normalised text answer: lowercase, single spaces) without the words that only
+    /// restate the question (see the module's rules).
     pub(crate) fn strip(&self, key: &str) -> String {
         let tokens: Vec<&str> = key.split(' ').collect();
-        let bare: Vec<&str> = tokens.iter().map(|t| bare(t)).collect();
-        let copula = bare.iter().position(|w| COPULAS.contains(w)).filter(|&at| at > 0);
-        let kept: &[&str] = match copula {
-            Some(at) if at + 1 < tokens.len() => {
-                let ((head, tail), (said_head, said_tail)) =
-                    (split_at(&bare, at), split_at(&tokens, at));
-                match (self.covers(head), self.covers(tail)) {
-                    (true, false) => said_tail,
-                    (false, true) => said_head,
-                    _ => &tokens,
-                }
-            }
-            _ => &tokens,
-        };
-        let kept = match kept.split_first() {
-            Some((first, rest)) if !rest.is_empty() && ["it's", "that's"].contains(first) => rest,
-            _ => kept,
-        };
-        let kept = match kept.split_first() {
-            Some((first, rest)) if !rest.is_empty() && ["the", "a", "an"].contains(first) => rest,
-            _ => kept,
-        };
+        let mut kept = self.without_copula_restatement(&tokens);
+        kept = without_lead(kept, &["it's", "that's"]);
+        kept = without_passive_verb(kept);
+        kept = without_lead(kept, &["the", "a", "an"]);
+        kept = self.without_repeated_ends(kept);
+        kept = without_aside(kept);
+        kept = without_lead(kept, &["the", "a", "an"]);
         let joined = kept.join(" ");
         // What is left may have been quoted or emphasised inside the sentence ("… is "Au".").
         let trimmed = joined.trim_matches(|c: char| "\"'`*_“”‘’.,;:!".contains(c)).trim();
         if trimmed.is_empty() { key.to_owned() } else { trimmed.to_owned() }
     }
+
+    /// The side of an "X is Y" statement that says more than the question.
+    fn without_copula_restatement<'t, 's>(&self, tokens: &'t [&'s str]) -> &'t [&'s str] {
+        let bare: Vec<&str> = tokens.iter().map(|t| bare(t)).collect();
+        let copula = bare.iter().position(|w| COPULAS.contains(w)).filter(|&at| at > 0);
+        match copula {
+            Some(at) if at + 1 < tokens.len() => {
+                let ((head, tail), (said_head, said_tail)) =
+                    (split_at(&bare, at), split_at(tokens, at));
+                match (self.covers(head), self.covers(tail)) {
+                    (true, false) => said_tail,
+                    (false, true) => said_head,
+                    _ => tokens,
+                }
+            }
+            _ => tokens,
+        }
+    }
+
+    /// `tokens` without the question's words at either end, as long as a word the question does
+    /// not hold is left between them.
+    fn without_repeated_ends<'t, 's>(&self, tokens: &'t [&'s str]) -> &'t [&'s str] {
+        let repeats = |t: &&str| self.repeats(bare(t));
+        let (Some(first), Some(last)) =
+            (tokens.iter().position(|t| !repeats(t)), tokens.iter().rposition(|t| !repeats(t)))
+        else {
+            return tokens; // every word repeats the question: nothing to tell apart
+        };
+        tokens.get(first..=last).unwrap_or(tokens)
+    }
+}
+
+/// `tokens` without a leading word from `leads`, unless it is the only word.
+fn without_lead<'t, 's>(tokens: &'t [&'s str], leads: &[&str]) -> &'t [&'s str] {
+    match tokens.split_first() {
+        Some((first, rest)) if !rest.is_empty() && leads.contains(first) => rest,
+        _ => tokens,
+    }
+}
+
+/// `tokens` without a leading participle, an adverb and the preposition after them: "located
+/// in africa" → "africa", "spoken primarily in portuguese" → "portuguese".
+fn without_passive_verb<'t, 's>(tokens: &'t [&'s str]) -> &'t [&'s str] {
+    let Some((first, rest)) = tokens.split_first() else { return tokens };
+    if !is_participle(bare(first)) {
+        return tokens;
+    }
+    let rest = match rest.split_first() {
+        Some((adverb, after)) if adverb.len() > 3 && adverb.ends_with("ly") => after,
+        _ => rest,
+    };
+    match rest.split_first() {
+        Some((preposition, answer)) if PREPOSITIONS.contains(preposition) && !answer.is_empty() => {
+            answer
+        }
+        _ => tokens,
+    }
+}
+
+/// `tokens` without a closing parenthesis or a clause after a comma that says more about the
+/// answer ("mount everest, which …", "mount everest, located in nepal").
+fn without_aside<'t, 's>(tokens: &'t [&'s str]) -> &'t [&'s str] {
+    let parenthesis = tokens.iter().position(|t| t.starts_with('(')).filter(|&at| at > 0);
+    let tokens = match parenthesis {
+        Some(at) if tokens.last().is_some_and(|t| t.ends_with(')')) => {
+            tokens.get(..at).unwrap_or(tokens)
+        }
+        _ => tokens,
+    };
+    let clause = tokens.windows(2).position(|pair| match pair {
+        [before, after] => {
+            before.ends_with(',')
+                && (CLAUSE_OPENERS.contains(&bare(after)) || is_participle(bare(after)))
+        }
+        _ => false,
+    });
+    match clause {
+        Some(at) => tokens.get(..=at).unwrap_or(tokens),
+        None => tokens,
+    }
+}
+
+/// Whether `word` reads as a past participle ("located", "written", "known").
+fn is_participle(word: &str) -> bool {
+    IRREGULAR_PARTICIPLES.contains(&word)
+        || (word.len() > 4 && word.ends_with("ed"))
+        || (word.len() > 5 && word.ends_with("en"))
+}
+
+/// `word` without a plural or tense ending, for comparing words only (not a real stemmer: the
+/// ends rule needs "absorbed" ~ "absorb" and "makes" ~ "make", nothing finer).
+fn stem(word: &str) -> &str {
+    ["ing", "ed", "es", "s"]
+        .iter()
+        .find_map(|ending| word.strip_suffix(ending).filter(|root| root.len() >= 3))
+        .unwrap_or(word)
 }
 
 /// The words before and after `at`.
@@ -98,28 +224,4 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn restatements_of_the_question_are_dropped() {
-        let words = QuestionWords::of("What is the capital of Australia?");
-        assert_eq!(words.strip("capital of australia is canberra"), "canberra");
-        assert_eq!(words.strip("canberra is the capital of australia"), "canberra");
-        assert_eq!(words.strip("australia's capital is canberra"), "canberra");
-        assert_eq!(words.strip("so the answer is canberra"), "canberra");
-        assert_eq!(words.strip("it's canberra"), "canberra");
-        assert_eq!(words.strip("canberra"), "canberra");
-    }
-
-    #[test]
-    fn statements_that_say_more_are_kept() {
-        let words = QuestionWords::of("What is the capital of Australia?");
-        assert_eq!(words.strip("sydney is bigger than canberra"), "sydney is bigger than canberra");
-        // Both sides only repeat the question: nothing to choose, keep it all.
-        assert_eq!(words.strip("the capital is australia"), "capital is australia");
-        let choice = QuestionWords::of("Is the capital Sydney or Canberra?");
-        assert_eq!(choice.strip("canberra"), "canberra", "an answer the question names stays");
-        assert_eq!(choice.strip("the capital is canberra"), "capital is canberra");
-    }
-}
+mod tests;

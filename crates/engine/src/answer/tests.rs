@@ -94,6 +94,32 @@ fn a_quoted_answer_inside_a_restatement_loses_its_quotes() {
 }
 
 #[test]
+fn formulas_subscripts_and_number_words_share_a_key_with_their_plain_form() {
+    // Seen with Qwen2.5 0.5B on the short-answer set: "H2O" in a one-line reply was no answer
+    // (a digit made it look like a number), "H₂O" its own bucket, "four" apart from "4".
+    let water =
+        Extractor::Auto.compile().unwrap().for_question("What is the chemical formula of water?");
+    let key = |text: &str| water.extract(text, FinishReason::Stop).map(|a| a.key);
+    for text in [
+        "The chemical formula of water is H2O.",
+        "The chemical formula of water is H₂O.",
+        "The answer is: H2O",
+    ] {
+        assert_eq!(key(text).as_deref(), Some("h2o"), "{text}");
+    }
+    let legs = Extractor::Auto.compile().unwrap().for_question("How many legs does a spider have?");
+    let key = |text: &str| legs.extract(text, FinishReason::Stop).map(|a| a.key);
+    assert_eq!(key("The answer is: eight.").as_deref(), Some("8"));
+    assert_eq!(key("The answer is: 8").as_deref(), Some("8"));
+    assert_eq!(key("A spider has eight legs.").as_deref(), Some("8"));
+    assert_eq!(
+        key("There are 11 continents on Earth.").as_deref(),
+        Some("11"),
+        "a number in a line is still the number"
+    );
+}
+
+#[test]
 fn multiple_choice_letters() {
     let choice = Extractor::Choice { letters: "ABCD".into() };
     assert_eq!(extract(&choice, "Thinking... The answer is (c).").as_deref(), Some("C"));

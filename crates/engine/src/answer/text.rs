@@ -152,7 +152,17 @@ pub(crate) fn normalize_text(text: &str) -> String {
         cleaned.trim_matches(|c: char| c.is_whitespace() || "\"'`*_$“”‘’.,;:!".contains(c));
     let unwrapped =
         trimmed.strip_prefix('(').and_then(|s| s.strip_suffix(')')).unwrap_or(trimmed).trim();
-    let lower = unwrapped.to_lowercase();
+    // Subscript digits are digits: "H₂O" and "H2O" are one answer.
+    let lower: String = unwrapped
+        .to_lowercase()
+        .chars()
+        .map(|c| match c {
+            '₀'..='₉' => {
+                char::from_u32(u32::from(c) - u32::from('₀') + u32::from('0')).unwrap_or(c)
+            }
+            _ => c,
+        })
+        .collect();
     let words: Vec<&str> = lower.split_whitespace().collect();
     let words = match words.split_first() {
         Some((first, rest)) if !rest.is_empty() && ["the", "a", "an"].contains(first) => rest,
