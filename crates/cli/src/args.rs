@@ -109,6 +109,11 @@ pub(crate) struct EvalArgs {
     /// free-form methods never see an extracted answer). --strategy is not used.
     #[arg(long, conflicts_with = "traces")]
     pub(crate) compare_selection: bool,
+    /// Keep every model response in this file (JSON lines) and answer a request made before
+    /// from it: a stopped run resumes where it was, and the same samples can be judged again
+    /// without model calls (tokens are counted as first spent; wall times are the replay's).
+    #[arg(long)]
+    pub(crate) samples: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) setup: Setup,
 }

@@ -17,6 +17,7 @@ use crate::args::EvalArgs;
 use crate::problems::{GAME24_INSTRUCTION, Gold, Problem, game24_exemplar, problems};
 use crate::programs::PROGRAM_INSTRUCTION;
 use crate::progress::printable;
+use crate::shared_samples::SharedSamples;
 
 /// The strategy for one problem: a tree search on a Game of 24 puzzle uses the Game of 24
 /// prompts, starting from the puzzle's numbers.
@@ -55,11 +56,22 @@ pub(crate) async fn eval(args: EvalArgs) -> Result<ExitCode, String> {
         (model, Some(stronger)) => BoxModel::new(Cascade::new(model, stronger)),
         (model, None) => model,
     };
+    let shared = match &args.samples {
+        Some(path) => {
+            let shared = SharedSamples::in_file(path)?;
+            eprintln!("{}: {} responses kept from before", path.display(), shared.len());
+            shared
+        }
+        None => SharedSamples::default(),
+    };
     if args.compare_selection {
-        crate::selection::compare(&args, &problems, &model).await?;
+        crate::selection::compare(&args, &problems, &model, &shared).await?;
         return Ok(ExitCode::SUCCESS);
     }
-    evaluate(&args, &problems, &model).await
+    match args.samples {
+        Some(_) => evaluate(&args, &problems, &shared.replaying(&model)).await,
+        None => evaluate(&args, &problems, &model).await,
+    }
 }
 
 /// Runs every problem on `model` and prints a line each and the summary.

@@ -32,11 +32,13 @@ struct Score {
     tokens: u64,
 }
 
-/// Runs the comparison over `problems` and prints a line per problem and the table.
+/// Runs the comparison over `problems` and prints a line per problem and the table; `shared`
+/// keeps the samples (in a file with `--samples`), so every method sees the same ones.
 pub(crate) async fn compare<M: Model>(
     args: &EvalArgs,
     problems: &[Problem],
     model: &M,
+    shared: &SharedSamples,
 ) -> Result<(), String> {
     let setup = &args.setup;
     let sampling = Sampling {
@@ -65,18 +67,14 @@ pub(crate) async fn compare<M: Model>(
     for (index, problem) in problems.iter().enumerate() {
         let began = Instant::now();
         let (extracted, free_form) = tasks_for(problem);
-        let shared = SharedSamples::default();
-        let run = |strategy: StrategyConfig, task: Task| {
-            let shared = &shared;
-            async move {
-                let mut recording = RecordingSink::new();
-                let outcome = Runner::new(&shared.replaying(model))
-                    .run(&strategy, &task, &mut recording)
-                    .await
-                    .map_err(|e| format!("problem {}: {e}", index + 1))?;
-                let state = recording.into_trace().replay().map_err(|e| e.to_string())?;
-                Ok::<_, String>((outcome, state))
-            }
+        let run = |strategy: StrategyConfig, task: Task| async move {
+            let mut recording = RecordingSink::new();
+            let outcome = Runner::new(&shared.replaying(model))
+                .run(&strategy, &task, &mut recording)
+                .await
+                .map_err(|e| format!("problem {}: {e}", index + 1))?;
+            let state = recording.into_trace().replay().map_err(|e| e.to_string())?;
+            Ok::<_, String>((outcome, state))
         };
         let (voted, state) =
             run(StrategyConfig::SelfConsistency(voting.clone()), extracted).await?;
