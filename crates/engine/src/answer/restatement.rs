@@ -59,6 +59,13 @@ const IRREGULAR_PARTICIPLES: [&str; 14] = [
 /// Auxiliary verbs: "a spider has four legs" only restates "How many legs does a spider have?".
 const AUXILIARIES: [&str; 9] = ["has", "have", "had", "does", "do", "did", "can", "will", "there"];
 
+/// Words that join or qualify but say nothing alone: what the ends rule leaves must hold more
+/// than these ("the sun is bigger than the moon" must not become "than").
+const FUNCTION_WORDS: [&str; 22] = [
+    "than", "or", "and", "not", "nor", "but", "if", "then", "with", "without", "to", "from", "by",
+    "for", "on", "at", "as", "more", "less", "most", "least", "very",
+];
+
 /// Words that open a clause about the answer after a comma ("Mount Everest, which is …").
 const CLAUSE_OPENERS: [&str; 4] = ["which", "who", "whose", "where"];
 
@@ -138,7 +145,9 @@ impl QuestionWords {
         else {
             return tokens; // every word repeats the question: nothing to tell apart
         };
-        tokens.get(first..=last).unwrap_or(tokens)
+        let kept = tokens.get(first..=last).unwrap_or(tokens);
+        let says_something = kept.iter().any(|t| !FUNCTION_WORDS.contains(&bare(t)));
+        if says_something { kept } else { tokens }
     }
 }
 
@@ -174,7 +183,10 @@ fn without_passive_verb<'t, 's>(tokens: &'t [&'s str]) -> &'t [&'s str] {
 fn without_aside<'t, 's>(tokens: &'t [&'s str]) -> &'t [&'s str] {
     let parenthesis = tokens.iter().position(|t| t.starts_with('(')).filter(|&at| at > 0);
     let tokens = match parenthesis {
-        Some(at) if tokens.last().is_some_and(|t| t.ends_with(')')) => {
+        Some(at)
+            if tokens.last().is_some_and(|t| t.ends_with(')'))
+                && !is_label(tokens.get(at..).unwrap_or_default()) =>
+        {
             tokens.get(..at).unwrap_or(tokens)
         }
         _ => tokens,
@@ -190,6 +202,16 @@ fn without_aside<'t, 's>(tokens: &'t [&'s str]) -> &'t [&'s str] {
         Some(at) => tokens.get(..=at).unwrap_or(tokens),
         None => tokens,
     }
+}
+
+/// Whether a parenthesis is a label that tells answers apart ("option (b)", "step (2)",
+/// "part (iii)") rather than an aside: one letter, a number or a roman numeral.
+fn is_label(parenthesis: &[&str]) -> bool {
+    let inner = parenthesis.join(" ");
+    let inner = inner.trim_matches(|c: char| c == '(' || c == ')' || c == '.' || c == ',');
+    inner.chars().count() <= 1
+        || inner.chars().all(|c| c.is_ascii_digit())
+        || inner.chars().all(|c| "ivxlcdm".contains(c))
 }
 
 /// Whether `word` reads as a past participle ("located", "written", "known").

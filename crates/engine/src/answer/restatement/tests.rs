@@ -80,6 +80,12 @@ fn the_questions_words_at_either_end_are_dropped() {
     );
     // A different answer stays different.
     assert_eq!(key(gas, "plants absorb water from the air for photosynthesis."), "water");
+    // What is left must say something: opposite comparisons do not both become "than".
+    let bigger = "Which is bigger, the sun or the moon?";
+    assert_ne!(
+        key(bigger, "the sun is bigger than the moon"),
+        key(bigger, "the moon is bigger than the sun")
+    );
 }
 
 #[test]
@@ -93,6 +99,10 @@ fn an_aside_after_the_answer_is_dropped() {
         ),
         "mount everest"
     );
+    // A label in parentheses tells answers apart: it stays.
+    let option = "Which option is correct?";
+    assert_ne!(key(option, "option (a)"), key(option, "option (b)"));
+    assert_ne!(key(option, "answer choice (ii)"), key(option, "answer choice (iii)"));
     // A comma that is part of the answer stays.
     assert_eq!(key("Where is the Louvre?", "paris, france"), "paris, france");
 }
