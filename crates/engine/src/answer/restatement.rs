@@ -75,6 +75,11 @@ pub(crate) struct QuestionWords {
     words: BTreeSet<String>,
     /// The same words without a plural or tense ending: "absorbed" restates "absorb".
     stems: BTreeSet<String>,
+    /// The words the question capitalises past its first word ("France", "iPhone"): names, which
+    /// may be the answers themselves ("Did France beat Croatia?").
+    names: BTreeSet<String>,
+    /// Whether the question offers choices ("France or Croatia?").
+    offers_choices: bool,
 }
 
 impl QuestionWords {
@@ -82,7 +87,13 @@ impl QuestionWords {
     pub(crate) fn of(question: &str) -> Self {
         let words: BTreeSet<String> = words(&question.to_lowercase()).map(str::to_owned).collect();
         let stems = words.iter().map(|w| stem(w).to_owned()).collect();
-        Self { words, stems }
+        let names = self::words(question)
+            .skip(1)
+            .filter(|w| w.chars().any(char::is_uppercase))
+            .map(str::to_lowercase)
+            .collect();
+        let offers_choices = ["or", "versus", "vs"].iter().any(|w| words.contains(*w));
+        Self { words, stems, names, offers_choices }
     }
 
     /// Whether every word of `side` is the question's own or filler (exactly: the copula rule
@@ -137,14 +148,22 @@ impl QuestionWords {
     }
 
     /// `tokens` without the question's words at either end, as long as a word the question does
-    /// not hold is left between them.
+    /// not hold is left between them. Not when the question offers choices ("France or
+    /// Croatia?"), and an end that is one name of the question stays ("France beat Croatia",
+    /// asked "Did France beat Croatia?"): there the question's words are the answer.
     fn without_repeated_ends<'t, 's>(&self, tokens: &'t [&'s str]) -> &'t [&'s str] {
+        if self.offers_choices {
+            return tokens;
+        }
         let repeats = |t: &&str| self.repeats(bare(t));
         let (Some(first), Some(last)) =
             (tokens.iter().position(|t| !repeats(t)), tokens.iter().rposition(|t| !repeats(t)))
         else {
             return tokens; // every word repeats the question: nothing to tell apart
         };
+        let is_name = |at: usize| tokens.get(at).is_some_and(|t| self.names.contains(bare(t)));
+        let first = if first == 1 && is_name(0) { 0 } else { first };
+        let last = if last + 2 == tokens.len() && is_name(last + 1) { last + 1 } else { last };
         let kept = tokens.get(first..=last).unwrap_or(tokens);
         let says_something = kept.iter().any(|t| !FUNCTION_WORDS.contains(&bare(t)));
         if says_something { kept } else { tokens }

@@ -80,6 +80,11 @@ fn the_questions_words_at_either_end_are_dropped() {
     );
     // A different answer stays different.
     assert_eq!(key(gas, "plants absorb water from the air for photosynthesis."), "water");
+    // A question that names its answers: their words are the answer, not a restatement.
+    let final_ = "Who won the 2018 World Cup final, France or Croatia?";
+    assert_ne!(key(final_, "france beat croatia"), key(final_, "croatia beat france"));
+    let named = "Did France beat Croatia in the 2018 final?";
+    assert_ne!(key(named, "france beat croatia"), key(named, "croatia beat france"));
     // What is left must say something: opposite comparisons do not both become "than".
     let bigger = "Which is bigger, the sun or the moon?";
     assert_ne!(
