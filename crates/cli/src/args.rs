@@ -112,6 +112,8 @@ pub(crate) struct EvalArgs {
     /// Keep every model response in this file (JSON lines) and answer a request made before
     /// from it: a stopped run resumes where it was, and the same samples can be judged again
     /// without model calls (tokens are counted as first spent; wall times are the replay's).
+    /// Responses are matched by request (messages, sampling, model name), not by server: keep
+    /// one file per model.
     #[arg(long)]
     pub(crate) samples: Option<PathBuf>,
     #[command(flatten)]
