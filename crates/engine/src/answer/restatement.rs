@@ -85,15 +85,16 @@ pub(crate) struct QuestionWords {
 impl QuestionWords {
     /// The words of `question`.
     pub(crate) fn of(question: &str) -> Self {
-        let words: BTreeSet<String> = words(&question.to_lowercase()).map(str::to_owned).collect();
-        let stems = words.iter().map(|w| stem(w).to_owned()).collect();
-        let names = self::words(question)
+        let lowercase: BTreeSet<String> =
+            words(&question.to_lowercase()).map(str::to_owned).collect();
+        let stems = lowercase.iter().map(|w| stem(w).to_owned()).collect();
+        let names = words(question)
             .skip(1)
             .filter(|w| w.chars().any(char::is_uppercase))
             .map(str::to_lowercase)
             .collect();
-        let offers_choices = ["or", "versus", "vs"].iter().any(|w| words.contains(*w));
-        Self { words, stems, names, offers_choices }
+        let offers_choices = ["or", "versus", "vs"].iter().any(|w| lowercase.contains(*w));
+        Self { words: lowercase, stems, names, offers_choices }
     }
 
     /// Whether every word of `side` is the question's own or filler (exactly: the copula rule
@@ -240,8 +241,9 @@ fn is_participle(word: &str) -> bool {
         || (word.len() > 5 && word.ends_with("en"))
 }
 
-/// `word` without a plural or tense ending, for comparing words only (not a real stemmer: the
-/// ends rule needs "absorbed" ~ "absorb" and "makes" ~ "make", nothing finer).
+/// `word` without a plural or tense ending, for comparing words only. Written here rather than
+/// taken from a stemming crate: the ends rule needs "absorbed" ~ "absorb" and "makes" ~ "make",
+/// nothing finer, and a Porter or Snowball stemmer's tables would grow the npm package's wasm.
 fn stem(word: &str) -> &str {
     ["ing", "ed", "es", "s"]
         .iter()

@@ -10,6 +10,12 @@ fn truncated(extractor: &Extractor, text: &str) -> Option<String> {
     extractor.compile().ok()?.extract(text, FinishReason::Length).map(|a| a.key)
 }
 
+/// The `auto` extractor's key for `text`, a reply to `question`.
+fn auto_key(question: &str, text: &str) -> Option<String> {
+    let parser = Extractor::Auto.compile().ok()?.for_question(question);
+    parser.extract(text, FinishReason::Stop).map(|a| a.key)
+}
+
 #[test]
 fn gsm8k_style_numbers() {
     let number = Extractor::number();
@@ -64,9 +70,7 @@ fn auto_handles_text_and_numbers() {
 
 #[test]
 fn short_text_answers_share_a_key_whatever_their_phrasing() {
-    let parser =
-        Extractor::Auto.compile().unwrap().for_question("What is the capital of Australia?");
-    let key = |text: &str| parser.extract(text, FinishReason::Stop).map(|a| a.key);
+    let key = |text: &str| auto_key("What is the capital of Australia?", text);
     for text in [
         "The answer is: Canberra",
         "The capital of Australia is Canberra.",
@@ -85,9 +89,7 @@ fn short_text_answers_share_a_key_whatever_their_phrasing() {
 #[test]
 fn a_quoted_answer_inside_a_restatement_loses_its_quotes() {
     // Seen with Qwen2.5 0.5B (crates/cli/data/short-answers.jsonl): three buckets for "Au".
-    let parser =
-        Extractor::Auto.compile().unwrap().for_question("What is the chemical symbol for gold?");
-    let key = |text: &str| parser.extract(text, FinishReason::Stop).map(|a| a.key);
+    let key = |text: &str| auto_key("What is the chemical symbol for gold?", text);
     for text in ["The chemical symbol for gold is \"Au\".", "Au", "The answer is: **Au**"] {
         assert_eq!(key(text).as_deref(), Some("au"), "{text}");
     }
@@ -97,9 +99,7 @@ fn a_quoted_answer_inside_a_restatement_loses_its_quotes() {
 fn formulas_subscripts_and_number_words_share_a_key_with_their_plain_form() {
     // Seen with Qwen2.5 0.5B on the short-answer set: "H2O" in a one-line reply was no answer
     // (a digit made it look like a number), "H₂O" its own bucket, "four" apart from "4".
-    let water =
-        Extractor::Auto.compile().unwrap().for_question("What is the chemical formula of water?");
-    let key = |text: &str| water.extract(text, FinishReason::Stop).map(|a| a.key);
+    let key = |text: &str| auto_key("What is the chemical formula of water?", text);
     for text in [
         "The chemical formula of water is H2O.",
         "The chemical formula of water is H₂O.",
@@ -107,8 +107,7 @@ fn formulas_subscripts_and_number_words_share_a_key_with_their_plain_form() {
     ] {
         assert_eq!(key(text).as_deref(), Some("h2o"), "{text}");
     }
-    let legs = Extractor::Auto.compile().unwrap().for_question("How many legs does a spider have?");
-    let key = |text: &str| legs.extract(text, FinishReason::Stop).map(|a| a.key);
+    let key = |text: &str| auto_key("How many legs does a spider have?", text);
     assert_eq!(key("The answer is: eight.").as_deref(), Some("8"));
     assert_eq!(key("The answer is: 8").as_deref(), Some("8"));
     assert_eq!(key("A spider has eight legs.").as_deref(), Some("8"));
